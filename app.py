@@ -1,0 +1,243 @@
+"""Every v1 route on one screen: parse, call chalicelib, shape the response.
+
+Spec sections are in ../shared/spec/v1-protocol.md.
+"""
+import json
+
+from chalice import Chalice
+
+from chalicelib import auth, config, images, index, models, names, repositories, responses, tags
+from chalicelib.auth import DELETE, READ, WRITE
+from chalicelib.errors import ApiError, bad_request, internal_error, not_found
+
+
+class RegistryApp(Chalice):
+    def _unhandled_exception_to_response(self):
+        # Chalice's own 500 body is {"Code": ...}; clients expect {"error": ...} (§1.3).
+        self.log.error("Unhandled error for %s", self.current_request.path, exc_info=True)
+        return internal_error()
+
+
+app = RegistryApp(app_name="v1registry")
+ANY = ["*/*"]      # docker sends octet-stream, json and no Content-Type at all
+
+
+@app.middleware("http")
+def bind_and_answer_errors(event, get_response):
+    models.bind(config.settings())
+    try:
+        return get_response(event)
+    except ApiError as error:
+        return error.response()
+
+
+def route(path, methods):
+    return app.route(path, methods=methods, content_types=ANY)
+
+
+def repository_route(suffix, methods):
+    """A route on `/v1/repositories/<ns>/<repo><suffix>` and its library form (§4.11)."""
+    def register(view):
+        route("/v1/repositories/{namespace}/{repository}" + suffix, methods)(view)
+        route("/v1/repositories/{namespace}" + suffix, methods)(view)
+        return view
+    return register
+
+
+def request():
+    return app.current_request
+
+
+def header(name):
+    return request().headers.get(name)
+
+
+def true():
+    return responses.json_response(True)
+
+
+# ---- ping and v2 probing (§2.1, §4.21) ----
+
+@route("/v1/_ping", ["GET"])
+def ping():
+    return responses.json_response(True, headers={
+        "X-Docker-Registry-Version": config.REGISTRY_VERSION,
+        "X-Docker-Registry-Standalone": "false"})
+
+
+route("/_ping", ["GET"])(ping)
+
+
+@route("/v2", ["GET", "HEAD"])
+def v2_probe():
+    raise not_found("This registry speaks v1 only")
+
+
+@route("/", ["GET"])
+def root():
+    return responses.json_response("docker-registry server")
+
+
+# ---- images (§2.3–2.9) ----
+
+@route("/v1/images/{image_id}/json", ["PUT"])
+def put_image_json(image_id):
+    image_id = names.image_id(image_id)
+    auth.authorize(request(), WRITE, image_id=image_id)
+    image = images.parse_json(image_id, request().raw_body)
+    if image.parent:
+        auth.authorize(request(), READ, image_id=image.parent)
+    images.put_json(image)
+    return true()
+
+
+@route("/v1/images/{image_id}/json", ["GET"])
+def get_image_json(image_id):
+    image_id = names.image_id(image_id)
+    auth.authorize(request(), READ, image_id=image_id)
+    image = images.readable_image(image_id)
+    if header("If-Modified-Since"):
+        return responses.not_modified()
+    return responses.raw_json(image.json, headers={
+        **responses.immutable(),
+        "X-Docker-Size": str(int(image.layer_size)),
+        "X-Docker-Checksum-Payload": image.payload_checksum})
+
+
+@route("/v1/images/{image_id}/layer", ["PUT"])
+def put_image_layer(image_id):
+    image_id = names.image_id(image_id)
+    auth.authorize(request(), WRITE, image_id=image_id)
+    settings = config.settings()
+    upload_mode = header("X-Registry-Upload")
+    if upload_mode == "redirect":
+        url = images.start_redirected_upload(settings, image_id)
+        return responses.empty(307, {"Location": url})
+    if upload_mode is not None:
+        raise bad_request("X-Registry-Upload must be 'redirect'")
+    images.put_layer(settings, image_id, request().raw_body)
+    return true()
+
+
+@route("/v1/images/{image_id}/layer", ["GET"])
+def get_image_layer(image_id):
+    image_id = names.image_id(image_id)
+    auth.authorize(request(), READ, image_id=image_id)
+    image = images.readable_image(image_id)
+    if header("If-Modified-Since"):
+        return responses.not_modified()
+    # The bytes come from S3; the presigned URL carries its own authorisation (§4.18).
+    return responses.empty(302, {
+        "Location": images.layer_url(config.settings(), image),
+        "Accept-Ranges": "bytes",
+        "X-Docker-Size": str(int(image.layer_size)),
+        "Cache-Control": "no-cache"})
+
+
+@route("/v1/images/{image_id}/checksum", ["PUT"])
+def put_image_checksum(image_id):
+    image_id = names.image_id(image_id)
+    auth.authorize(request(), WRITE, image_id=image_id)
+    images.put_checksum(config.settings(), image_id, header("X-Docker-Checksum-Payload"))
+    return true()
+
+
+@route("/v1/images/{image_id}/ancestry", ["GET"])
+def get_image_ancestry(image_id):
+    image_id = names.image_id(image_id)
+    auth.authorize(request(), READ, image_id=image_id)
+    ancestry = images.ancestry(image_id)
+    if header("If-Modified-Since"):
+        return responses.not_modified()
+    return responses.raw_json(json.dumps(ancestry), headers=responses.immutable())
+
+
+# ---- tags and repository JSON (§2.13–2.19) ----
+
+@repository_route("/tags", ["GET"])
+def get_tags(namespace, repository=None):
+    name = names.repository(namespace, repository)
+    auth.authorize(request(), READ, repository=name)
+    return responses.json_response(tags.list_tags(name))
+
+
+@repository_route("/tags/{tag}", ["GET"])
+def get_tag(namespace, tag, repository=None):
+    name, tag = names.repository(namespace, repository), names.tag(tag)
+    auth.authorize(request(), READ, repository=name)
+    return responses.json_response(tags.get_tag(name, tag))
+
+
+@repository_route("/tags/{tag}", ["PUT"])
+def put_tag(namespace, tag, repository=None):
+    name, tag = names.repository(namespace, repository), names.tag(tag)
+    auth.authorize(request(), WRITE, repository=name)
+    image_id = tags.parse_tag_body(request().raw_body)
+    auth.authorize(request(), READ, image_id=image_id)
+    tags.set_tag(name, tag, image_id, header("User-Agent"))
+    return true()
+
+
+@repository_route("/tags/{tag}", ["DELETE"])
+def delete_tag(namespace, tag, repository=None):
+    name, tag = names.repository(namespace, repository), names.tag(tag)
+    auth.authorize(request(), DELETE, repository=name)
+    tags.delete_tag(name, tag)
+    return true()
+
+
+@repository_route("/tags/{tag}/json", ["GET"])
+def get_tag_json(namespace, tag, repository=None):
+    name, tag = names.repository(namespace, repository), names.tag(tag)
+    auth.authorize(request(), READ, repository=name)
+    return responses.json_response(tags.tag_json(name, tag))
+
+
+@repository_route("/json", ["GET"])
+def get_repository_json(namespace, repository=None):
+    name = names.repository(namespace, repository)
+    auth.authorize(request(), READ, repository=name)
+    return responses.json_response(repositories.repository_json(name))
+
+
+# ---- Index repository calls (§3.4–3.7) ----
+
+def index_headers(principal, name, access):
+    """`X-Docker-Endpoints` always; a token only when asked with `X-Docker-Token: true` (§4.1)."""
+    headers = {"X-Docker-Endpoints": index.endpoints(header("Host"))}
+    if (header("X-Docker-Token") or "").lower() == "true":
+        token = auth.issue_token(principal, name, access)
+        headers.update({"X-Docker-Token": token, "WWW-Authenticate": f"Token {token}"})
+    return headers
+
+
+@repository_route("", ["PUT"])
+def put_repository(namespace, repository=None):
+    name = names.repository(namespace, repository)
+    principal = auth.authorize(request(), WRITE, repository=name)
+    index.start_push(name, request().raw_body)
+    return responses.json_response("", headers=index_headers(principal, name, WRITE))
+
+
+@repository_route("", ["DELETE"])
+def delete_repository(namespace, repository=None):
+    name = names.repository(namespace, repository)
+    principal = auth.authorize(request(), DELETE, repository=name)
+    repositories.delete(name)
+    return responses.json_response(True, headers=index_headers(principal, name, DELETE))
+
+
+@repository_route("/images", ["PUT"])
+def put_repository_images(namespace, repository=None):
+    name = names.repository(namespace, repository)
+    principal = auth.authorize(request(), WRITE, repository=name)
+    index.finish_push(name, request().raw_body)
+    return responses.empty(204, index_headers(principal, name, WRITE))
+
+
+@repository_route("/images", ["GET"])
+def get_repository_images(namespace, repository=None):
+    name = names.repository(namespace, repository)
+    principal = auth.authorize(request(), READ, repository=name)
+    return responses.json_response(repositories.image_list(name),
+                                   headers=index_headers(principal, name, READ))

@@ -1,0 +1,198 @@
+"""`/v1/images/<id>/...`: image JSON, layers, checksums and ancestry (spec §2.3–2.9, §4.20)."""
+import hashlib
+import json
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from . import models, storage
+from .config import Settings
+from .errors import ApiError, bad_request, conflict, not_found
+from .models import COMPLETE, UPLOADING, Ancestry, Image
+from .names import IMAGE_ID
+
+MAX_JSON_BYTES = 256 * 1024   # a DynamoDB item holds 400 KB
+ALREADY_EXISTS = "Image already exists"
+
+
+@dataclass(frozen=True)
+class ImageJson:
+    image_id: str
+    text: str              # the exact bytes received, decoded as UTF-8
+    parent: str | None
+
+
+def _being_uploaded() -> ApiError:
+    return bad_request("Image is being uploaded, retry later")
+
+
+def _image_not_found() -> ApiError:
+    return not_found("Image not found")
+
+
+def parse_json(image_id: str, body: bytes) -> ImageJson:
+    """Checks of §2.3 steps 1–3; the bytes themselves stay opaque."""
+    if len(body) > MAX_JSON_BYTES:
+        raise ApiError(413, f"Image JSON larger than {MAX_JSON_BYTES} bytes")
+    try:
+        text = body.decode("utf-8")
+        data = json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        raise bad_request("Invalid JSON")
+    if not isinstance(data, dict):
+        raise bad_request("Invalid JSON")
+    if "id" not in data:
+        raise bad_request("Missing key `id' in JSON")
+    if data["id"] != image_id:
+        raise bad_request("JSON data contains invalid id")
+    parent = data.get("parent") or None
+    if parent is not None and not (isinstance(parent, str) and IMAGE_ID.fullmatch(parent)):
+        raise bad_request("Invalid parent ID")
+    return ImageJson(image_id, text, parent)
+
+
+def put_json(image: ImageJson) -> None:
+    """Store new (or retried, still uploading) image JSON; 409 once complete."""
+    # A parent must be complete: an image still uploading is not readable (§4.20).
+    if image.parent is not None and _ancestry_or_none(image.parent) is None:
+        raise bad_request("Image depends on a non existing parent")
+    item = Image(image.image_id, json=image.text, parent=image.parent, status=UPLOADING)
+    try:
+        item.save(condition=Image.image_id.does_not_exist() | (Image.status == UPLOADING))
+    except PutError as error:
+        if _condition_failed(error):
+            raise conflict(ALREADY_EXISTS)
+        raise
+
+
+def _uploading_image(image_id: str) -> Image:
+    try:
+        image = Image.get(image_id)
+    except DoesNotExist:
+        raise _image_not_found()
+    if image.complete:
+        raise conflict(ALREADY_EXISTS)
+    return image
+
+
+def put_layer(settings: Settings, image_id: str, body: bytes) -> None:
+    """Store an inline layer body and its payload checksum (§2.4, §4.13.1)."""
+    image = _uploading_image(image_id)
+    limit = settings.inline_layer_limit
+    if limit and len(body) > limit:
+        raise ApiError(413, f"Layer larger than the inline limit of {limit} bytes; "
+                            "upload it through a presigned URL (X-Registry-Upload: redirect)")
+    key = storage.new_layer_key(image_id)
+    checksum = "sha256:" + hashlib.sha256(image.json.encode() + b"\n" + body).hexdigest()
+    storage.put_layer(settings, key, body)
+    _record_layer(settings, image, key, [
+        Image.layer_size.set(len(body)), Image.payload_checksum.set(checksum),
+        Image.layer_unverified.remove()])
+
+
+def start_redirected_upload(settings: Settings, image_id: str) -> str:
+    """Reserve a layer key for a presigned S3 PUT; verified at PUT checksum."""
+    image = _uploading_image(image_id)
+    key = storage.new_layer_key(image_id)
+    _record_layer(settings, image, key, [
+        Image.layer_size.remove(), Image.payload_checksum.remove(),
+        Image.layer_unverified.set(True)])
+    return storage.presigned_put(settings, key)
+
+
+def _record_layer(settings: Settings, image: Image, key: str, actions: list) -> None:
+    old_key = image.layer_key
+    try:
+        # The JSON must be the one the checksum was seeded with.
+        image.update(actions=[Image.layer_key.set(key), *actions],
+                     condition=(Image.status == UPLOADING) & (Image.json == image.json))
+    except UpdateError as error:
+        storage.delete_layer(settings, key)
+        if _condition_failed(error):
+            raise conflict(ALREADY_EXISTS)
+        raise
+    if old_key:
+        storage.delete_layer(settings, old_key)
+
+
+def put_checksum(settings: Settings, image_id: str, payload_checksum: str | None) -> None:
+    """Verify the payload checksum and make the image readable (§2.5)."""
+    if payload_checksum is None:
+        raise ApiError(412, "Missing X-Docker-Checksum-Payload header "
+                            "(upgrade docker to 0.10 or later)")
+    if not payload_checksum:
+        raise bad_request("Missing Image's checksum")
+    try:
+        image = Image.get(image_id)
+    except DoesNotExist:
+        raise _image_not_found()
+    if image.complete:
+        raise conflict("Cannot set this image checksum")
+    if image.layer_unverified:
+        _verify_stored_layer(settings, image)
+    if image.payload_checksum != payload_checksum:
+        raise bad_request("Checksum mismatch")
+    parent_ancestry = (_ancestry_or_none(image.parent) or []) if image.parent else []
+    try:
+        with TransactWrite(connection=models.connection()) as transaction:
+            transaction.update(image, actions=[Image.status.set(COMPLETE)], condition=(
+                (Image.status == UPLOADING) & (Image.payload_checksum == payload_checksum)
+                & (Image.layer_key == image.layer_key)))
+            transaction.save(Ancestry(image_id, ancestry=[image_id, *parent_ancestry]))
+    except TransactWriteError as error:
+        if error.cause_response_code == "TransactionCanceledException":
+            raise conflict("Cannot set this image checksum")
+        raise
+
+
+def _verify_stored_layer(settings: Settings, image: Image) -> None:
+    """Hash an object that arrived through a presigned PUT, once."""
+    result = storage.hash_layer(settings, image.layer_key, image.json.encode() + b"\n")
+    if result is None:
+        raise bad_request("Checksum mismatch")   # nothing was uploaded
+    checksum, size = result
+    try:
+        image.update(actions=[Image.payload_checksum.set(checksum), Image.layer_size.set(size),
+                              Image.layer_unverified.remove()],
+                     condition=(Image.layer_key == image.layer_key) & (Image.status == UPLOADING))
+    except UpdateError as error:
+        if _condition_failed(error):
+            raise conflict("Cannot set this image checksum")
+        raise
+
+
+def readable_image(image_id: str) -> Image:
+    """The image record if it is complete (one read)."""
+    try:
+        image = Image.get(image_id)
+    except DoesNotExist:
+        raise _image_not_found()
+    if not image.complete:
+        raise _being_uploaded()
+    return image
+
+
+def layer_url(settings: Settings, image: Image) -> str:
+    return storage.presigned_get(settings, image.layer_key)
+
+
+def ancestry(image_id: str) -> list[str]:
+    """One read on the happy path; a second only to tell 404 from 'uploading'."""
+    found = _ancestry_or_none(image_id)
+    if found is not None:
+        return found
+    readable_image(image_id)          # raises 404 or 400 "being uploaded"
+    raise _being_uploaded()
+
+
+def _ancestry_or_none(image_id: str) -> list[str] | None:
+    try:
+        return list(Ancestry.get(image_id).ancestry)
+    except DoesNotExist:
+        return None
+
+
+def _condition_failed(error) -> bool:
+    return error.cause_response_code == "ConditionalCheckFailedException"
+

@@ -1,0 +1,107 @@
+"""PynamoDB models: one table each for images, ancestry, tags, repositories
+and repository membership. Table names, region and endpoint come from config
+through bind(), called once per request by the app."""
+from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
+                                 UnicodeAttribute)
+from pynamodb.connection import Connection
+from pynamodb.models import Model
+
+from .config import Settings
+
+UPLOADING = "uploading"
+COMPLETE = "complete"
+
+
+class _Base(Model):
+    class Meta:
+        billing_mode = "PAY_PER_REQUEST"
+        # API Gateway cuts a request at 29 s: fail fast instead of retrying for minutes.
+        connect_timeout_seconds = 2
+        read_timeout_seconds = 5
+        max_retry_attempts = 2
+
+
+class Image(_Base):
+    """An image's JSON (verbatim) and upload state (spec §4.20)."""
+    class Meta(_Base.Meta):
+        table_suffix = "images"
+    image_id = UnicodeAttribute(hash_key=True)
+    json = UnicodeAttribute()
+    parent = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()                         # UPLOADING | COMPLETE
+    layer_key = UnicodeAttribute(null=True)             # S3 key, opaque here
+    layer_size = NumberAttribute(null=True)
+    payload_checksum = UnicodeAttribute(null=True)      # "sha256:<hex>" (§4.13.1)
+    layer_unverified = BooleanAttribute(null=True)      # stored through a presigned PUT, not hashed yet
+
+    @property
+    def complete(self) -> bool:
+        return self.status == COMPLETE
+
+
+class Ancestry(_Base):
+    """`[id, parent, ..., base]`, written when the image completes (§4.15)."""
+    class Meta(_Base.Meta):
+        table_suffix = "ancestry"
+    image_id = UnicodeAttribute(hash_key=True)
+    ancestry = ListAttribute(of=UnicodeAttribute)
+
+
+class Tag(_Base):
+    class Meta(_Base.Meta):
+        table_suffix = "tags"
+    repository = UnicodeAttribute(hash_key=True)        # "ns/repo"
+    tag = UnicodeAttribute(range_key=True)
+    image_id = UnicodeAttribute()
+    metadata = UnicodeAttribute(null=True)              # JSON of §2.19
+
+
+class Repository(_Base):
+    class Meta(_Base.Meta):
+        table_suffix = "repositories"
+    name = UnicodeAttribute(hash_key=True)              # "ns/repo"
+    namespace = UnicodeAttribute()
+    created_at = NumberAttribute()
+    metadata = UnicodeAttribute(null=True)              # JSON of §2.18 (last `latest` push)
+
+
+class RepositoryImage(_Base):
+    """An image id announced for a repository (spec §3.4, §3.7)."""
+    class Meta(_Base.Meta):
+        table_suffix = "repository-images"
+    repository = UnicodeAttribute(hash_key=True)
+    image_id = UnicodeAttribute(range_key=True)
+    checksum = UnicodeAttribute(null=True)
+
+
+ALL_MODELS = (Image, Ancestry, Tag, Repository, RepositoryImage)
+_bound: Settings | None = None
+
+
+def table_name(model, settings: Settings) -> str:
+    return f"{settings.table_prefix}-{model.Meta.table_suffix}"
+
+
+def bind(settings: Settings) -> None:
+    """Point every model at the configured tables (cheap when unchanged)."""
+    global _bound
+    if settings == _bound:
+        return
+    for model in ALL_MODELS:
+        model.Meta.table_name = table_name(model, settings)
+        model.Meta.region = settings.region
+        model.Meta.host = settings.aws_endpoint
+        model._connection = None          # PynamoDB caches the connection per model
+    _bound = settings
+
+
+def connection() -> Connection:
+    """A connection for transactions, on the bound region and endpoint."""
+    return Connection(region=_bound.region, host=_bound.aws_endpoint)
+
+
+def create_tables() -> None:
+    """Create any missing table (local stack and tests; AWS uses infra/)."""
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(wait=True)

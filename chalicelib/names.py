@@ -1,0 +1,53 @@
+"""Validation of every name that reaches a storage key (spec §4.11, §4.12).
+
+Nothing builds an S3 or DynamoDB key from a string these functions have not
+accepted.
+"""
+import re
+from urllib.parse import unquote
+
+from .errors import bad_request
+
+LIBRARY = "library"
+IMAGE_ID = re.compile(r"[a-f0-9]{64}")
+NAMESPACE = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+REPOSITORY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,254}")
+TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+MAX_NAME = 255
+
+
+def _decoded(value: str) -> str:
+    # chalice local passes path parameters still percent-encoded.
+    return unquote(value or "")
+
+
+def image_id(value: str) -> str:
+    value = _decoded(value)
+    if not IMAGE_ID.fullmatch(value):
+        raise bad_request("Invalid image ID")
+    return value
+
+
+def tag(value: str) -> str:
+    value = _decoded(value)
+    if not TAG.fullmatch(value):
+        raise bad_request("Invalid tag name (must match ^[\\w][\\w.-]{0,127}$)")
+    return value
+
+
+def repository(namespace: str, name: str | None = None) -> str:
+    """`ns/repo` for a two-part path, `library/<name>` for a one-part path."""
+    if name is None:
+        namespace, name = LIBRARY, _decoded(namespace)
+        if IMAGE_ID.fullmatch(name):
+            raise bad_request("Invalid repository name (looks like an image ID)")
+    else:
+        namespace, name = _decoded(namespace), _decoded(name)
+    if not (2 <= len(namespace) and NAMESPACE.fullmatch(namespace)):
+        raise bad_request("Invalid namespace name")
+    if not REPOSITORY.fullmatch(name):
+        raise bad_request("Invalid repository name")
+    full = f"{namespace}/{name}"
+    if len(full) > MAX_NAME:
+        raise bad_request("Invalid repository name (longer than 255 characters)")
+    return full

@@ -1,0 +1,201 @@
+"""The registry on this machine: `chalice local` over moto's S3 and DynamoDB.
+
+One process: moto's threaded server (S3 + DynamoDB, state restored from and
+saved to a data directory) and Chalice's local dev server for app.py, with a
+request handler that accepts the chunked bodies docker 1.x sends.
+
+    python infra/local_stack.py [--host 127.0.0.1] [--port 8000] [--data-dir .data]
+"""
+import argparse
+import contextlib
+import functools
+import json
+import logging
+import os
+import pickle
+import signal
+import sys
+import threading
+
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SNAPSHOT_FILE = "moto-state.pickle"
+SNAPSHOT_EVERY_SECONDS = 2.0
+
+
+class Snapshots:
+    """Saves moto's backends to disk between write requests, never during one."""
+
+    def __init__(self, data_dir: str):
+        self.path = os.path.join(data_dir, SNAPSHOT_FILE)
+        self._cond = threading.Condition()
+        self._writers = 0
+        self._saving = False
+        self._dirty = False
+        os.makedirs(data_dir, exist_ok=True)
+
+    @staticmethod
+    def _backends():
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.s3.models import s3_backends
+        return {"s3": s3_backends, "dynamodb": dynamodb_backends}
+
+    def restore(self) -> bool:
+        if not os.path.exists(self.path):
+            return False
+        with open(self.path, "rb") as snapshot:
+            state = pickle.load(snapshot)
+        for name, backends in self._backends().items():
+            backends.update(state[name])
+        return True
+
+    @contextlib.contextmanager
+    def writing(self):
+        with self._cond:
+            self._cond.wait_for(lambda: not self._saving)
+            self._writers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writers -= 1
+                self._dirty = True
+                self._cond.notify_all()
+
+    def save(self) -> None:
+        with self._cond:
+            if not self._dirty:
+                return
+            self._saving = True
+            self._cond.wait_for(lambda: self._writers == 0)
+        try:
+            state = {name: dict(backends) for name, backends in self._backends().items()}
+            tmp = self.path + ".tmp"
+            with open(tmp, "wb") as snapshot:
+                pickle.dump(state, snapshot)
+            os.replace(tmp, self.path)
+        finally:
+            with self._cond:
+                self._saving = False
+                self._dirty = False
+                self._cond.notify_all()
+
+    def save_periodically(self, stop: threading.Event) -> None:
+        while not stop.wait(SNAPSHOT_EVERY_SECONDS):
+            self.save()
+
+
+def request_handler(snapshots: Snapshots):
+    from chalice.local import ChaliceRequestHandler, ForbiddenError
+
+    class RegistryRequestHandler(ChaliceRequestHandler):
+        def _parse_payload(self):
+            # chalice local ignores Transfer-Encoding: chunked; docker streams layers that way.
+            if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+                return super()._parse_payload()
+            body = bytearray()
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline().strip():      # trailers
+                        pass
+                    break
+                body += self.rfile.read(size)
+                self.rfile.readline()
+            headers = {k: v for k, v in self.headers.items()
+                       if k.lower() != "transfer-encoding"}
+            headers["Content-Length"] = str(len(body))
+            return headers, bytes(body)
+
+        def _handle_write(self):
+            with snapshots.writing():
+                self._generic_handle()
+
+        do_PUT = do_POST = do_DELETE = do_PATCH = _handle_write
+
+        def _send_error_response(self, error):
+            # API Gateway's unknown-route answer is 403; registries answer 404
+            # (infra/ maps it the same way on AWS with a Gateway Response).
+            if isinstance(error, ForbiddenError) and \
+                    error.headers.get("x-amzn-ErrorType") == "UnauthorizedException":
+                body = json.dumps({"error": "Not found"})
+                return self._send_http_response(404, {"Content-Type": "application/json"}, body)
+            return super()._send_error_response(error)
+
+        def _send_http_response_with_body(self, code, headers, body):
+            if self.command != "HEAD":
+                return super()._send_http_response_with_body(code, headers, body)
+            # chalice local would write the body after HEAD's headers.
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
+            self._send_headers(headers)
+
+    return RegistryRequestHandler
+
+
+def start_moto(host: str, port: int):
+    from moto.server import ThreadedMotoServer
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)   # one log line per S3 call otherwise
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    return server
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--moto-port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--data-dir", default=os.path.join(PROJECT_DIR, ".data"))
+    parser.add_argument("--stage", default="local")
+    args = parser.parse_args(argv)
+
+    # Layer URLs point at moto, so moto must be reachable where the registry is.
+    advertised = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+    snapshots = Snapshots(args.data_dir)
+    restored = snapshots.restore()
+    moto = start_moto(args.host, args.moto_port)
+    moto_host, moto_port = moto.get_host_and_port()
+    os.environ["REGISTRY_AWS_ENDPOINT"] = f"http://{advertised}:{moto_port}"
+
+    from chalice.cli import validate_routes
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import create_local_server
+    factory = CLIFactory(PROJECT_DIR, environ=os.environ)   # stage variables land in os.environ
+    config = factory.create_config_obj(chalice_stage_name=args.stage)
+    validate_routes(config.chalice_app.routes)
+
+    sys.path.insert(0, PROJECT_DIR)
+    from chalicelib import config as registry_config, models, storage
+    settings = registry_config.settings()
+    models.bind(settings)
+    models.create_tables()
+    storage.create_bucket(settings)
+
+    server = create_local_server(config.chalice_app, config, args.host, args.port)
+    server.server.RequestHandlerClass = functools.partial(
+        request_handler(snapshots), app_object=config.chalice_app, config=config)
+    stop = threading.Event()
+    threading.Thread(target=snapshots.save_periodically, args=(stop,), daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+
+    host, port = server.server.server_address[:2]
+    print(f"v1 registry listening on http://{host}:{port} (S3/DynamoDB: moto on port "
+          f"{moto_port}; data in {args.data_dir}{', restored' if restored else ''})", flush=True)
+    try:
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server.server_close()
+        snapshots.save()
+        moto.stop()
+        print("v1 registry stopped; state saved", flush=True)
+
+
+if __name__ == "__main__":
+    main()
