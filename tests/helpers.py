@@ -1,7 +1,10 @@
 """Building blocks for tests: image ids, image JSON and payload checksums (spec §4.13.1)."""
+import dataclasses
 import hashlib
 import json
 import os
+
+import boto3
 
 
 def new_id() -> str:
@@ -18,3 +21,59 @@ def image_json(image_id: str, parent: str | None = None) -> bytes:
 
 def payload_checksum(json_bytes: bytes, layer: bytes) -> str:
     return "sha256:" + hashlib.sha256(json_bytes + b"\n" + layer).hexdigest()
+
+
+# ---- calls through chalice.test.Client's `client.http` (unit tests) ----
+JSON_HEADERS = {"Content-Type": "application/json"}
+LAYER_HEADERS = {"Content-Type": "application/octet-stream"}
+
+
+@dataclasses.dataclass(frozen=True)
+class PushedImage:
+    id: str
+    json: bytes
+    layer: bytes
+
+    @property
+    def checksum(self) -> str:
+        return payload_checksum(self.json, self.layer)
+
+
+def error_of(response) -> str:
+    """The message of a `{"error": ...}` body (spec §1.3), checking its shape."""
+    assert response.headers["Content-Type"] == "application/json"
+    body = json.loads(response.body)
+    assert list(body) == ["error"], body
+    return body["error"]
+
+
+def put_image(http, parent: str | None = None, layer: bytes = b"layer bytes",
+              complete: bool = True, image_id: str | None = None) -> PushedImage:
+    """PUT json, layer and (if `complete`) checksum, asserting each answers 200 `true`."""
+    image_id = image_id or new_id()
+    image = PushedImage(image_id, image_json(image_id, parent), layer)
+    steps = [("json", image.json, JSON_HEADERS), ("layer", layer, LAYER_HEADERS)]
+    if complete:
+        steps.append(("checksum", b"", {"X-Docker-Checksum-Payload": image.checksum}))
+    for resource, body, headers in steps:
+        response = http.put(f"/v1/images/{image.id}/{resource}", body=body, headers=headers)
+        assert (response.status_code, response.body) == (200, b"true"), (resource, response.body)
+    return image
+
+
+def put_tag(http, name: str, tag: str, image_id: str, headers: dict | None = None):
+    return http.put(f"/v1/repositories/{name}/tags/{tag}", body=json.dumps(image_id).encode(),
+                    headers={**JSON_HEADERS, **(headers or {})})
+
+
+def stored_state(settings) -> dict:
+    """Every DynamoDB item and S3 object of the registry, to compare before/after a call."""
+    dynamodb = boto3.client("dynamodb", region_name=settings.region)
+    s3 = boto3.client("s3", region_name=settings.region)
+    state = {}
+    for table in dynamodb.list_tables()["TableNames"]:
+        items = dynamodb.scan(TableName=table)["Items"]
+        state[table] = sorted(json.dumps(item, sort_keys=True) for item in items)
+    listing = s3.list_objects_v2(Bucket=settings.bucket).get("Contents", [])
+    state["s3"] = sorted((obj["Key"], obj["Size"], obj["ETag"]) for obj in listing)
+    return state
