@@ -113,9 +113,20 @@ def put_image_layer(image_id):
     if upload_mode == "redirect":
         url = images.start_redirected_upload(settings, image_id)
         return responses.empty(307, {"Location": url})
+    if upload_mode == "multipart":
+        size = images.parse_layer_size(header("X-Registry-Layer-Size"))
+        return responses.json_response(images.start_multipart_upload(settings, image_id, size))
     if upload_mode is not None:
-        raise bad_request("X-Registry-Upload must be 'redirect'")
+        raise bad_request("X-Registry-Upload must be 'redirect' or 'multipart'")
     images.put_layer(settings, image_id, request().raw_body)
+    return true()
+
+
+@route("/v1/images/{image_id}/layer/multipart", ["POST"])
+def complete_multipart_layer(image_id):
+    image_id = names.image_id(image_id)
+    auth.authorize(request(), WRITE, image_id=image_id)
+    images.complete_multipart_upload(config.settings(), image_id, request().raw_body)
     return true()
 
 

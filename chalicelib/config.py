@@ -17,6 +17,7 @@ class Settings:
     aws_endpoint: str | None      # moto server URL locally; None on AWS
     inline_layer_limit: int       # bytes; 0 means no limit (local stack)
     presign_seconds: int
+    multipart_part_size: int      # bytes per presigned part (S3: 5 MiB minimum)
 
 
 def _int(name: str, default: int) -> int:
@@ -32,4 +33,5 @@ def settings() -> Settings:
         aws_endpoint=os.environ.get("REGISTRY_AWS_ENDPOINT") or None,
         inline_layer_limit=_int("REGISTRY_INLINE_LAYER_LIMIT", 0),
         presign_seconds=_int("REGISTRY_PRESIGN_SECONDS", 1200),
+        multipart_part_size=_int("REGISTRY_MULTIPART_PART_SIZE", 64 * 1024 * 1024),
     )

@@ -13,6 +13,8 @@ from .models import COMPLETE, UPLOADING, Ancestry, Image
 from .names import IMAGE_ID
 
 MAX_JSON_BYTES = 256 * 1024   # a DynamoDB item holds 400 KB
+MAX_PARTS = 1000              # a plan carries one presigned URL per part: keep it < 1 MB
+MAX_LAYER_BYTES = 5 * 1024 ** 4   # S3's object limit
 ALREADY_EXISTS = "Image already exists"
 
 
@@ -101,19 +103,82 @@ def start_redirected_upload(settings: Settings, image_id: str) -> str:
     return storage.presigned_put(settings, key)
 
 
-def _record_layer(settings: Settings, image: Image, key: str, actions: list) -> None:
-    old_key = image.layer_key
+def parse_layer_size(value: str | None) -> int:
+    """`X-Registry-Layer-Size` of a multipart upload: the compressed layer's byte count."""
+    if not (value or "").isdigit() or not 0 < int(value) <= MAX_LAYER_BYTES:
+        raise bad_request(f"X-Registry-Layer-Size must be a byte count from 1 to {MAX_LAYER_BYTES}")
+    return int(value)
+
+
+def start_multipart_upload(settings: Settings, image_id: str, layer_size: int) -> dict:
+    """Open an S3 multipart upload and hand out presigned part URLs; verified at PUT checksum."""
+    image = _uploading_image(image_id)
+    part_size = max(settings.multipart_part_size, -(-layer_size // MAX_PARTS))
+    key = storage.new_layer_key(image_id)
+    upload_id = storage.start_multipart(settings, key)
+    _record_layer(settings, image, key, [
+        Image.layer_size.remove(), Image.payload_checksum.remove(),
+        Image.layer_unverified.set(True)], upload_id)
+    parts = [{"number": number, "url": storage.presigned_part(settings, key, upload_id, number)}
+             for number in range(1, -(-layer_size // part_size) + 1)]
+    return {"upload_id": upload_id, "part_size": part_size, "parts": parts}
+
+
+def complete_multipart_upload(settings: Settings, image_id: str, body: bytes) -> None:
+    """Join the uploaded parts (body `{"upload_id", "parts": [{"number", "etag"}]}`)."""
+    upload_id, parts = _parse_completion(body)
+    image = _uploading_image(image_id)
+    if image.multipart_upload_id is None or image.multipart_upload_id != upload_id:
+        raise not_found("Multipart upload not found")
+    refused = storage.complete_multipart(settings, image.layer_key, upload_id, parts)
+    if refused:
+        raise bad_request(f"S3 refused the part list: {refused}")
+    try:
+        image.update(actions=[Image.multipart_upload_id.remove()],
+                     condition=(Image.status == UPLOADING) & (Image.layer_key == image.layer_key))
+    except UpdateError as error:
+        if _condition_failed(error):
+            raise conflict("Layer upload was replaced")
+        raise
+
+
+def _parse_completion(body: bytes) -> tuple[str, list[tuple[int, str]]]:
+    invalid = bad_request('Expected {"upload_id": ..., "parts": [{"number": n, "etag": ...}]}')
+    try:
+        data = json.loads(body or b"")
+        parts = [(part["number"], part["etag"]) for part in data["parts"]]
+        upload_id = data["upload_id"]
+    except (ValueError, TypeError, KeyError):
+        raise invalid
+    if not (isinstance(upload_id, str) and parts and all(
+            type(n) is int and isinstance(etag, str) for n, etag in parts)):
+        raise invalid
+    return upload_id, parts
+
+
+def _record_layer(settings: Settings, image: Image, key: str, actions: list,
+                  upload_id: str | None = None) -> None:
+    old_key, old_upload_id = image.layer_key, image.multipart_upload_id
+    upload_action = (Image.multipart_upload_id.set(upload_id) if upload_id
+                     else Image.multipart_upload_id.remove())
     try:
         # The JSON must be the one the checksum was seeded with.
-        image.update(actions=[Image.layer_key.set(key), *actions],
+        image.update(actions=[Image.layer_key.set(key), upload_action, *actions],
                      condition=(Image.status == UPLOADING) & (Image.json == image.json))
     except UpdateError as error:
-        storage.delete_layer(settings, key)
+        _discard_layer(settings, key, upload_id)
         if _condition_failed(error):
             raise conflict(ALREADY_EXISTS)
         raise
     if old_key:
-        storage.delete_layer(settings, old_key)
+        _discard_layer(settings, old_key, old_upload_id)
+
+
+def _discard_layer(settings: Settings, key: str, upload_id: str | None) -> None:
+    # Abort first: a completion racing this delete then fails instead of leaving an object.
+    if upload_id:
+        storage.abort_multipart(settings, key, upload_id)
+    storage.delete_layer(settings, key)
 
 
 def put_checksum(settings: Settings, image_id: str, payload_checksum: str | None) -> None:
@@ -129,6 +194,8 @@ def put_checksum(settings: Settings, image_id: str, payload_checksum: str | None
         raise _image_not_found()
     if image.complete:
         raise conflict("Cannot set this image checksum")
+    if image.multipart_upload_id:
+        raise bad_request("Multipart upload not completed")
     if image.layer_unverified:
         _verify_stored_layer(settings, image)
     if image.payload_checksum != payload_checksum:

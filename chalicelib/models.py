@@ -33,6 +33,7 @@ class Image(_Base):
     layer_size = NumberAttribute(null=True)
     payload_checksum = UnicodeAttribute(null=True)      # "sha256:<hex>" (§4.13.1)
     layer_unverified = BooleanAttribute(null=True)      # stored through a presigned PUT, not hashed yet
+    multipart_upload_id = UnicodeAttribute(null=True)   # S3 multipart upload not completed yet
 
     @property
     def complete(self) -> bool:

@@ -60,6 +60,42 @@ def presigned_put(settings: Settings, key: str) -> str:
         ExpiresIn=settings.presign_seconds)
 
 
+def start_multipart(settings: Settings, key: str) -> str:
+    return _client(settings).create_multipart_upload(
+        Bucket=settings.bucket, Key=key, ContentType="application/octet-stream")["UploadId"]
+
+
+def presigned_part(settings: Settings, key: str, upload_id: str, number: int) -> str:
+    return _client(settings).generate_presigned_url(
+        "upload_part", Params={"Bucket": settings.bucket, "Key": key, "UploadId": upload_id,
+                               "PartNumber": number},
+        ExpiresIn=settings.presign_seconds)
+
+
+def complete_multipart(settings: Settings, key: str, upload_id: str,
+                       parts: list[tuple[int, str]]) -> str | None:
+    """Join the parts into the object; S3's error code if it refuses the part list."""
+    client = _client(settings)
+    try:
+        client.complete_multipart_upload(
+            Bucket=settings.bucket, Key=key, UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag} for n, etag in parts]})
+    except client.exceptions.ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code in ("InvalidPart", "InvalidPartOrder", "NoSuchUpload", "EntityTooSmall"):
+            return code
+        raise
+    return None
+
+
+def abort_multipart(settings: Settings, key: str, upload_id: str) -> None:
+    client = _client(settings)
+    try:
+        client.abort_multipart_upload(Bucket=settings.bucket, Key=key, UploadId=upload_id)
+    except client.exceptions.NoSuchUpload:
+        pass
+
+
 def create_bucket(settings: Settings) -> None:
     """Local stack and tests only; on AWS the bucket comes from infra/."""
     client = _client(settings)
