@@ -205,8 +205,8 @@ def test_put_layer_4_20_replacing_a_layer_deletes_the_old_object(client, aws):
 
 def test_put_layer_unknown_upload_mode_is_400(client):
     image = put_image(client.http, complete=False)
-    assert_error(put_layer(client.http, image.id, b"", {"X-Registry-Upload": "multipart"}),
-                 400, "X-Registry-Upload must be 'redirect'")
+    assert_error(put_layer(client.http, image.id, b"", {"X-Registry-Upload": "stream"}),
+                 400, "X-Registry-Upload must be 'redirect' or 'multipart'")
 
 
 # ---- §2.5 PUT checksum ----
