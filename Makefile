@@ -10,9 +10,11 @@ DATA   ?= .data
 
 .PHONY: run test clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-cli.txt cli/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-cli.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e ./cli
 	touch $(STAMP)
 
 run: $(STAMP)

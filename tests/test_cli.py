@@ -1,0 +1,260 @@
+"""`v1reg` against the local stack over real HTTP: login (spec §5.3), push (§5.4) and pull
+(§5.5) of `docker save` tarballs built here in all three layouts (§0.3, §4.14), resumed and
+verified downloads (§4.13.1, §4.17), multipart uploads, and the one-line errors."""
+import base64
+import hashlib
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+import tarfile
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+
+import docker_save
+from local_stack import LocalStack
+from v1reg import cli, progress, reference
+from v1reg.transport import Http
+
+MIB = 1024 * 1024
+ALICE, BOBBY = ("alice", "alice-password"), ("bobby", "bobby-password")
+V1REG = os.path.join(os.path.dirname(sys.executable), "v1reg")
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    """The local stack with 5 MiB multipart parts (S3's smallest) and two accounts."""
+    server = LocalStack(str(tmp_path_factory.mktemp("cli-stack")), env={
+        "REGISTRY_BCRYPT_ROUNDS": "4", "REGISTRY_MULTIPART_PART_SIZE": str(5 * MIB)}).start()
+    for username, password in (ALICE, BOBBY):
+        created = requests.post(server.url + "/v1/users/", json={
+            "username": username, "password": password, "email": f"{username}@example.com"})
+        assert created.status_code == 201, created.text
+    server.host = server.url.split("://")[1]
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def home(monkeypatch, tmp_path):
+    """A fresh ~/.docker and download cache per test."""
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def run(capsys, *argv, http=None, stdin=None, monkeypatch=None):
+    """Run the CLI in process: (exit status, stdout, stderr)."""
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+    capsys.readouterr()
+    try:
+        cli.main([str(arg) for arg in argv], http=http)
+        status = 0
+    except SystemExit as exit_:
+        status = exit_.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def v1reg(capsys, *argv, **kwargs):
+    """(exit status, stderr)"""
+    status, _, err = run(capsys, *argv, **kwargs)
+    return status, err
+
+
+def login(capsys, monkeypatch, registry, user=ALICE):
+    status, err = v1reg(capsys, "login", registry.host, "-u", user[0], "--password-stdin",
+                        stdin=user[1] + "\n", monkeypatch=monkeypatch)
+    assert (status, err) == (0, "Login Succeeded\n")
+
+
+def saved_image(path, fmt="oci-25", layers=None):
+    layers = layers or docker_save.random_layers(3)
+    docker_save.save(str(path), fmt, layers, "example/img:1")
+    return layers
+
+
+def read_pulled(path):
+    """manifest.json entry, config, layer tars and repositories of a pulled archive."""
+    with tarfile.open(path) as tar:
+        files = {member.name: tar.extractfile(member).read() for member in tar if member.isfile()}
+    read = files.__getitem__
+    manifest = json.loads(read("manifest.json"))
+    assert len(manifest) == 1
+    entry = manifest[0]
+    return (entry, json.loads(read(entry["Config"])), [read(n) for n in entry["Layers"]],
+            json.loads(read("repositories")), read)
+
+
+def registry_get(registry, path, user=ALICE, **kwargs):
+    return requests.get(registry.url + path, auth=user, **kwargs)
+
+
+# ---- login (§5.3) ----
+
+def test_login_saves_docker_auths_with_mode_0600_5_3(registry, capsys, monkeypatch, home):
+    (home / "docker").mkdir()
+    (home / "docker" / "config.json").write_text('{"experimental": "enabled"}')
+    login(capsys, monkeypatch, registry)
+    config_file = home / "docker" / "config.json"
+    config = json.loads(config_file.read_text())
+    assert config["experimental"] == "enabled"
+    assert base64.b64decode(config["auths"][registry.host]["auth"]) == b"alice:alice-password"
+    assert stat.S_IMODE(config_file.stat().st_mode) == 0o600
+
+    assert v1reg(capsys, "logout", registry.host) == (
+        0, f"Removed login credentials for {registry.host}\n")
+    assert json.loads(config_file.read_text())["auths"] == {}
+    assert v1reg(capsys, "logout", registry.host) == (
+        1, f"v1reg: not logged in to {registry.host}\n")
+
+
+def test_login_wrong_password_is_a_one_line_error_3_2(registry, capsys, monkeypatch, home):
+    status, err = v1reg(capsys, "login", registry.host, "-u", "alice", "--password-stdin",
+                        stdin="wrong-password\n", monkeypatch=monkeypatch)
+    assert (status, err) == (1, f"v1reg: {registry.host}: wrong username or password\n")
+    assert not (home / "docker" / "config.json").exists()
+
+
+def test_existing_docker_login_is_reused_5_3(registry, capsys, home, tmp_path):
+    """docker ≤1.10 keyed `auths` by the full URL; the credentials are found either way."""
+    (home / "docker").mkdir()
+    auth = base64.b64encode(b"alice:alice-password").decode()
+    (home / "docker" / "config.json").write_text(json.dumps(
+        {"auths": {f"http://{registry.host}/v1/": {"auth": auth}}}))
+    saved_image(tmp_path / "img.tar")
+    assert v1reg(capsys, "push", "-q", tmp_path / "img.tar", f"{registry.host}/alice/reused")[0] == 0
+
+
+# ---- push and pull round trip (§5.4, §5.5) ----
+
+@pytest.mark.parametrize("fmt", docker_save.FORMATS)
+def test_round_trip_keeps_layers_config_and_diff_ids_5_4_5_5(registry, capsys, monkeypatch,
+                                                            tmp_path, fmt):
+    login(capsys, monkeypatch, registry)
+    layers = saved_image(tmp_path / "img.tar", fmt)
+    ref = f"{registry.host}/alice/round-{fmt.replace('.', '')}:1"
+    status, err = v1reg(capsys, "push", tmp_path / "img.tar", ref)
+    assert status == 0, err
+    status, err = v1reg(capsys, "pull", ref, "-o", tmp_path / "pulled.tar")
+    assert status == 0, err
+
+    entry, config, pulled_layers, repositories, read = read_pulled(tmp_path / "pulled.tar")
+    assert pulled_layers == layers
+    diff_ids = [docker_save.digest(layer) for layer in layers]
+    assert config["rootfs"] == {"type": "layers", "diff_ids": diff_ids}
+    assert len(config["history"]) == len(layers)
+    assert entry["RepoTags"] == [ref]
+    assert entry["Config"] == hashlib.sha256(read(entry["Config"])).hexdigest() + ".json"
+    top_id = entry["Layers"][-1].split("/")[0]
+    assert repositories == {ref.rsplit(":", 1)[0]: {"1": top_id}}
+    ancestry = registry_get(registry, f"/v1/images/{top_id}/ancestry").json()
+    assert [name.split("/")[0] for name in entry["Layers"]] == ancestry[::-1]
+
+    if fmt == "legacy-1.9":      # v1 JSON pushed and pulled byte for byte (§1.2)
+        with tarfile.open(tmp_path / "img.tar") as original:
+            for image_id in ancestry:
+                assert read(f"{image_id}/json") == original.extractfile(f"{image_id}/json").read()
+        return
+    original = json.loads(docker_save.image_config(layers))
+    for key in ("architecture", "os", "created", "config", "rootfs"):
+        assert config[key] == original[key]
+    # §0.3: the top id is the config digest, the others are chain IDs with minimal JSON.
+    config_bytes = docker_save.image_config(layers)
+    assert top_id == hashlib.sha256(config_bytes).hexdigest()
+    chain_id, expected_ids = diff_ids[0], []
+    for diff_id in diff_ids[1:]:
+        expected_ids.append(chain_id.split(":")[1])
+        chain_id = docker_save.digest(f"{chain_id} {diff_id}".encode())
+    assert ancestry[1:] == expected_ids[::-1]
+    assert read(f"{ancestry[-1]}/json") == ('{"id":"%s"}' % ancestry[-1]).encode()
+    assert read(f"{ancestry[1]}/json") == (
+        '{"id":"%s","parent":"%s"}' % (ancestry[1], ancestry[2])).encode()
+
+
+def test_console_script_pushes_stdin_and_pulls_to_stdout(registry, capsys, monkeypatch,
+                                                         tmp_path):
+    """`docker save img | v1reg push - …` and `v1reg pull … | docker load`."""
+    login(capsys, monkeypatch, registry)
+    layers = saved_image(tmp_path / "img.tar", "oci-25")
+    ref = f"{registry.host}/alice/piped:2"
+    with open(tmp_path / "img.tar", "rb") as archive:
+        pushed = subprocess.run([V1REG, "push", "-", ref], stdin=archive, capture_output=True)
+    assert pushed.returncode == 0, pushed.stderr
+    with open(tmp_path / "pulled.tar", "wb") as out:
+        pulled = subprocess.run([V1REG, "pull", ref], stdout=out, stderr=subprocess.PIPE)
+    assert pulled.returncode == 0, pulled.stderr
+    assert pulled.stderr.decode().splitlines()[-1].startswith(f"pulled {ref} (")
+    assert read_pulled(tmp_path / "pulled.tar")[2] == layers
+
+
+def test_tags_inspect_and_rm_2_13_2_16_2_17(registry, capsys, monkeypatch, tmp_path):
+    login(capsys, monkeypatch, registry)
+    saved_image(tmp_path / "img.tar")
+    name = f"{registry.host}/alice/removable"
+    for tag in ("1", "2"):
+        assert v1reg(capsys, "push", "-q", tmp_path / "img.tar", f"{name}:{tag}")[0] == 0
+    status, out, _ = run(capsys, "inspect", f"{name}:1")
+    shown = json.loads(out)
+    top_id = shown["id"]
+    assert shown["json"]["id"] == top_id
+    assert [image["id"] for image in shown["ancestry"]] == registry_get(
+        registry, f"/v1/images/{top_id}/ancestry").json()
+    assert all(image["checksum"].startswith("sha256:") and image["size"] > 0
+               for image in shown["ancestry"])
+    assert run(capsys, "tags", name) == (0, f"1\t{top_id}\n2\t{top_id}\n", "")
+
+    assert v1reg(capsys, "rm", f"{name}:2") == (0, f"deleted {name}:2\n")
+    assert run(capsys, "tags", name)[1] == f"1\t{top_id}\n"
+    assert v1reg(capsys, "rm", f"{name}:2") == (
+        1, "v1reg: tag 2 not found in repository alice/removable\n")
+    assert v1reg(capsys, "rm", name) == (0, f"deleted {name}\n")
+    assert v1reg(capsys, "tags", name) == (
+        1, f"v1reg: repository alice/removable not found on {registry.host}\n")
+
+
+def test_pull_of_a_missing_tag_is_a_one_line_error_2_14(registry, capsys, monkeypatch,
+                                                        tmp_path):
+    login(capsys, monkeypatch, registry)
+    saved_image(tmp_path / "img.tar")
+    assert v1reg(capsys, "push", "-q", tmp_path / "img.tar",
+                 f"{registry.host}/alice/tagged:1")[0] == 0
+    assert v1reg(capsys, "pull", f"{registry.host}/alice/tagged:nope", "-o",
+                 tmp_path / "out.tar") == (
+        1, "v1reg: tag nope not found in repository alice/tagged\n")
+    assert not (tmp_path / "out.tar").exists()
+
+
+def test_push_without_permission_is_a_one_line_error_3_4(registry, capsys, monkeypatch,
+                                                        tmp_path):
+    login(capsys, monkeypatch, registry, BOBBY)
+    saved_image(tmp_path / "img.tar")
+    ref = f"{registry.host}/alice/not-bobbys:1"
+    status, err = v1reg(capsys, "push", tmp_path / "img.tar", ref)
+    assert status == 1
+    assert err.startswith(f"v1reg: push {ref}: permission denied for user bobby")
+    assert err.count("\n") == 1
+
+
+def test_push_when_not_logged_in_asks_for_login_3_4(registry, capsys, tmp_path):
+    saved_image(tmp_path / "img.tar")
+    ref = f"{registry.host}/alice/anonymous:1"
+    assert v1reg(capsys, "push", tmp_path / "img.tar", ref) == (
+        1, f"v1reg: push {ref}: authentication required (run: v1reg login {registry.host})\n")
+
+
+def test_push_of_something_else_than_docker_save_fails_cleanly(registry, capsys, monkeypatch,
+                                                               tmp_path):
+    login(capsys, monkeypatch, registry)
+    (tmp_path / "junk.tar").write_bytes(b"not a tar at all" * 100)
+    status, err = v1reg(capsys, "push", tmp_path / "junk.tar", f"{registry.host}/alice/junk")
+    assert status == 1
+    assert err.startswith(f"v1reg: {tmp_path / 'junk.tar'}: not a docker save archive")
