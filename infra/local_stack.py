@@ -121,6 +121,15 @@ def request_handler(snapshots: Snapshots):
                 return self._send_http_response(404, {"Content-Type": "application/json"}, body)
             return super()._send_error_response(error)
 
+        def _send_http_response(self, code, headers, body):
+            # A known path with another method never reaches Lambda on AWS, where infra/
+            # answers it like an unknown route; locally the app would send Chalice's own
+            # 405 {"Code": ...} body.
+            if code == 405:
+                code, headers = 404, {"Content-Type": "application/json"}
+                body = json.dumps({"error": "Not found"})
+            return super()._send_http_response(code, headers, body)
+
         def _send_http_response_with_body(self, code, headers, body):
             if self.command != "HEAD":
                 return super()._send_http_response_with_body(code, headers, body)

@@ -67,9 +67,12 @@ def put_tag(http, name: str, tag: str, image_id: str, headers: dict | None = Non
 
 
 def stored_state(settings) -> dict:
-    """Every DynamoDB item and S3 object of the registry, to compare before/after a call."""
-    dynamodb = boto3.client("dynamodb", region_name=settings.region)
-    s3 = boto3.client("s3", region_name=settings.region)
+    """Every DynamoDB item and S3 object of the registry, to compare before/after a call.
+    `settings.aws_endpoint` set: the moto server of a local stack, else moto in process."""
+    connect = {"region_name": settings.region, "endpoint_url": settings.aws_endpoint}
+    if settings.aws_endpoint:
+        connect.update(aws_access_key_id="local", aws_secret_access_key="local")
+    dynamodb, s3 = boto3.client("dynamodb", **connect), boto3.client("s3", **connect)
     state = {}
     for table in dynamodb.list_tables()["TableNames"]:
         items = dynamodb.scan(TableName=table)["Items"]

@@ -1,0 +1,176 @@
+"""Bad input on every route: a 4xx `{"error": ...}`, never a 500, and no stored state
+changed (spec §1.3, §4.11, §4.12, §2.3–2.5, §2.15, §3.4, §3.6). Unit tests over moto in
+process, then raw request lines over real HTTP to the local stack."""
+import http.client
+import json
+import os
+import types
+
+import pytest
+
+from helpers import JSON_HEADERS, image_json, new_id, put_image, put_tag, stored_state
+
+IMAGE_ROUTES = [("GET", "json"), ("PUT", "json"), ("GET", "layer"), ("PUT", "layer"),
+                ("PUT", "checksum"), ("GET", "ancestry")]
+REPOSITORY_ROUTES = [("GET", "/tags"), ("GET", "/images"), ("PUT", "/images"), ("GET", "/json"),
+                     ("PUT", "/"), ("DELETE", "/")]
+TAG_ROUTES = [("GET", ""), ("PUT", ""), ("DELETE", ""), ("GET", "/json")]
+
+BAD_IMAGE_IDS = ["..%2Fx", "%2e%2e%2fx", "%2E%2E", "a%2Fb", "..", "A" * 64, "a" * 63, "a" * 65,
+                 "a" * 16, "g" * 64, "a" * 63 + "%00", "a" * 64 + "%0A", "a" * 64 + "%20",
+                 "%2e%2e%2f%2e%2e%2f" + "a" * 58, "x" * 5000]
+BAD_NAMES = ["..%2Fx/repo", "ns/..%2Fx", "ns/%2e%2e", "ns%2F..%2F../repo", "a/repo", "-ns/repo",
+             "ns-/repo", "n--s/repo", "NS/repo", "ns/Repo", "ns/.repo", "ns/-repo", "ns/re%20po",
+             "ns/re%00po", "ns/re%2Fpo", f"ns/{'r' * 256}", f"{'n' * 251}/repo", "..%2Fx",
+             "%2e%2e", "Foo", "a" * 64, "ns/r%C3%A9po"]
+BAD_TAGS = [".x", "-x", "a%2Fb", "..%2F..", "%2e%2e", "t" * 129, "a%20b", "a%00", "t%C3%A9g"]
+# (a body that is no JSON, a wrong shape, a wrong type) for each route that parses one
+BAD_BODIES = {
+    "image json": [b"{", b"[]", b'"id"', b"null", b"\xff", b'{"id": 5}', b'{"parent": "x"}'],
+    "tag": [b"", b"{", b"5", b"null", b"[]", b'{"id": "x"}', b'"../x"', b'"' + b"a" * 63 + b'"'],
+    "image list": [b"{", b'{"id": "x"}', b"[5]", b'[{"id": "../x"}]', b'[{"id": null}]',
+                   b'[{"id": "%s", "checksum": []}]' % new_id().encode()],
+}
+
+
+@pytest.fixture
+def seeded(client, aws):
+    """One complete image tagged in ns/repo, one image still uploading: state to protect."""
+    image = put_image(client.http)
+    put_image(client.http, complete=False)
+    assert put_tag(client.http, "ns/repo", "latest", image.id).status_code == 200
+    return image
+
+
+def problems_with(response, label) -> list[str]:
+    """What is wrong with an answer to bad input (empty when it is a proper 4xx)."""
+    if not 400 <= response.status_code < 500:
+        return [f"{label}: status {response.status_code} {response.body[:200]!r}"]
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return [f"{label}: not JSON {response.body[:200]!r}"]
+    if not (isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"]):
+        return [f"{label}: not an error body {body!r}"]
+    return []
+
+
+def check_all(client, aws, requests_to_send):
+    before = stored_state(aws)
+    problems = []
+    for method, path, body in requests_to_send:
+        response = client.http.request(method, path, body=body, headers=JSON_HEADERS)
+        problems += problems_with(response, f"{method} {path} {body[:40]!r}")
+    assert problems == []
+    assert stored_state(aws) == before
+
+
+@pytest.mark.parametrize("method,resource", IMAGE_ROUTES)
+def test_bad_image_ids_4_12_on_image_routes(client, aws, seeded, method, resource):
+    body = b"" if resource != "json" else b"{}"
+    check_all(client, aws, [(method, f"/v1/images/{image_id}/{resource}", body)
+                            for image_id in BAD_IMAGE_IDS])
+
+
+@pytest.mark.parametrize("method,suffix", REPOSITORY_ROUTES)
+def test_bad_repository_names_4_11_4_12(client, aws, seeded, method, suffix):
+    check_all(client, aws, [(method, f"/v1/repositories/{name}{suffix}", b"[]")
+                            for name in BAD_NAMES])
+
+
+@pytest.mark.parametrize("method,suffix", TAG_ROUTES)
+def test_bad_names_and_tags_4_12_on_tag_routes(client, aws, seeded, method, suffix):
+    body = json.dumps(seeded.id).encode()
+    sent = [(method, f"/v1/repositories/ns/repo/tags/{tag}{suffix}", body) for tag in BAD_TAGS]
+    sent += [(method, f"/v1/repositories/{name}/tags/latest{suffix}", body) for name in BAD_NAMES]
+    check_all(client, aws, sent)
+
+
+def test_malformed_image_json_bodies_2_3(client, aws, seeded):
+    image_id = new_id()
+    check_all(client, aws, [("PUT", f"/v1/images/{image_id}/json", body)
+                            for body in BAD_BODIES["image json"]])
+
+
+def test_malformed_tag_bodies_2_15(client, aws, seeded):
+    check_all(client, aws, [("PUT", "/v1/repositories/ns/repo/tags/other", body)
+                            for body in BAD_BODIES["tag"]])
+
+
+def test_malformed_image_lists_3_4_3_6(client, aws, seeded):
+    check_all(client, aws, [(method, "/v1/repositories/ns/repo" + suffix, body)
+                            for body in BAD_BODIES["image list"]
+                            for method, suffix in [("PUT", "/"), ("PUT", "/images")]])
+
+
+def test_image_json_with_a_bad_parent_2_3(client, aws, seeded):
+    image_id = new_id()
+    bodies = [json.dumps({"id": image_id, "parent": parent}).encode()
+              for parent in ["../x", "A" * 64, new_id(), 5, ["x"]]]
+    check_all(client, aws, [("PUT", f"/v1/images/{image_id}/json", body) for body in bodies])
+
+
+def test_tag_pointing_at_a_missing_image_2_15(client, aws, seeded):
+    body = json.dumps(new_id()).encode()
+    check_all(client, aws, [("PUT", "/v1/repositories/ns/repo/tags/other", body),
+                            ("PUT", "/v1/repositories/ns/fresh/tags/latest", body),
+                            ("PUT", "/v1/repositories/fresh/tags/latest", body)])
+
+
+def test_layer_before_json_and_checksum_errors_2_4_2_5(client, aws, seeded):
+    image = put_image(client.http, complete=False)
+    before = stored_state(aws)
+    wrong = "sha256:" + "0" * 64
+    calls = [("PUT", f"/v1/images/{new_id()}/layer", b"bytes", {}),
+             ("PUT", f"/v1/images/{new_id()}/checksum", b"", {"X-Docker-Checksum-Payload": wrong}),
+             ("PUT", f"/v1/images/{image.id}/checksum", b"", {"X-Docker-Checksum-Payload": wrong}),
+             ("PUT", f"/v1/images/{image.id}/checksum", b"", {"X-Docker-Checksum-Payload": ""}),
+             ("PUT", f"/v1/images/{image.id}/checksum", b"", {}),
+             ("PUT", f"/v1/images/{seeded.id}/checksum", b"",
+              {"X-Docker-Checksum-Payload": seeded.checksum}),
+             ("PUT", f"/v1/images/{seeded.id}/layer", b"other", {}),
+             ("PUT", f"/v1/images/{seeded.id}/json", image_json(seeded.id), JSON_HEADERS)]
+    problems = []
+    for method, path, body, headers in calls:
+        response = client.http.request(method, path, body=body, headers=headers)
+        problems += problems_with(response, f"{method} {path} {headers}")
+    assert problems == []
+    assert stored_state(aws) == before
+
+
+# ---- raw request lines over real HTTP (no client-side path normalisation) ----
+
+RAW_PATHS = ["/v1/images/../x/json", "/v1/images/..%2f..%2fx/json", "/v1/images/%2e%2e/layer",
+             "/v1/images/./json", "/v1/images//json", "/v1/repositories/../../tags",
+             "/v1/repositories/ns/../tags/latest", "/v1/repositories/ns/repo/tags/..%2F..",
+             "/v1/repositories/ns/repo/tags/../../../x", "/v1/repositories/%2e%2e%2f/tags",
+             "/v1/images/" + "a" * 64 + "/../../_ping", "/v1/repositories/a/b/c/tags"]
+
+
+def raw_request(url: str, method: str, path: str, body: bytes, headers: dict):
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_raw_traversal_paths_over_http(stack):
+    with open(os.path.join(stack.data_dir, "moto-endpoint")) as file:
+        moto = types.SimpleNamespace(region="us-east-1", bucket="v1registry-local-layers",
+                                     aws_endpoint=file.read().strip())
+    import base64
+    auth = "Basic " + base64.b64encode(":".join(stack.admin).encode()).decode()
+    before = stored_state(moto)
+    problems = []
+    for path in RAW_PATHS:
+        for method, body in [("GET", b""), ("PUT", b'"' + b"a" * 64 + b'"'), ("DELETE", b"")]:
+            status, answer = raw_request(stack.url, method, path, body, {
+                "Authorization": auth, "Content-Type": "application/json"})
+            response = types.SimpleNamespace(status_code=status, body=answer)
+            problems += problems_with(response, f"{method} {path}")
+    assert problems == []
+    assert stored_state(moto) == before
