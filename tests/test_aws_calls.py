@@ -18,30 +18,19 @@ USER = ("GetItem", "users")
 PUBLIC_HOLDERS = [("Query", "repository-images"), ("BatchGetItem", "repositories")]
 PUBLIC_REPOSITORY = [("BatchGetItem", "repositories")]
 
+IMAGE_AUTH = {"token": [MEMBERSHIP], "basic": [USER], "anonymous": PUBLIC_HOLDERS}
+REPOSITORY_AUTH = {"token": [], "basic": [USER], "anonymous": PUBLIC_REPOSITORY}
+
 # endpoint: (data reads, {caller: auth reads before them})
 EXPECTED = {
     "/v1/_ping": ([], {"token": [], "basic": [], "anonymous": []}),
-    "/v1/images/{top}/json": ([("GetItem", "images")],
-                              {"token": [MEMBERSHIP], "basic": [USER],
-                               "anonymous": PUBLIC_HOLDERS}),
-    "/v1/images/{top}/ancestry": ([("GetItem", "ancestry")],
-                                  {"token": [MEMBERSHIP], "basic": [USER],
-                                   "anonymous": PUBLIC_HOLDERS}),
-    "/v1/images/{top}/layer": ([("GetItem", "images")],
-                               {"token": [MEMBERSHIP], "basic": [USER],
-                                "anonymous": PUBLIC_HOLDERS}),
-    "/v1/repositories/ns/repo/tags/latest": ([("GetItem", "tags")],
-                                             {"token": [], "basic": [USER],
-                                              "anonymous": PUBLIC_REPOSITORY}),
-    "/v1/repositories/ns/repo/tags": ([("Query", "tags")],
-                                      {"token": [], "basic": [USER],
-                                       "anonymous": PUBLIC_REPOSITORY}),
-    "/v1/repositories/ns/repo/tags/latest/json": ([("GetItem", "tags")],
-                                                  {"token": [], "basic": [USER],
-                                                   "anonymous": PUBLIC_REPOSITORY}),
-    "/v1/repositories/ns/repo/json": ([("GetItem", "repositories")],
-                                      {"token": [], "basic": [USER],
-                                       "anonymous": PUBLIC_REPOSITORY}),
+    "/v1/images/{top}/json": ([("GetItem", "images")], IMAGE_AUTH),
+    "/v1/images/{top}/ancestry": ([("GetItem", "ancestry")], IMAGE_AUTH),
+    "/v1/images/{top}/layer": ([("GetItem", "images")], IMAGE_AUTH),
+    "/v1/repositories/ns/repo/tags/latest": ([("GetItem", "tags")], REPOSITORY_AUTH),
+    "/v1/repositories/ns/repo/tags": ([("Query", "tags")], REPOSITORY_AUTH),
+    "/v1/repositories/ns/repo/tags/latest/json": ([("GetItem", "tags")], REPOSITORY_AUTH),
+    "/v1/repositories/ns/repo/json": ([("GetItem", "repositories")], REPOSITORY_AUTH),
 }
 
 
