@@ -1,5 +1,6 @@
 """`docker save` tarballs built in the test, no docker engine: the pre-1.10 layout, the
 docker 1.10–24 layout and the OCI layout of docker 25+ (spec §0.3, §4.14)."""
+import gzip
 import hashlib
 import io
 import json
@@ -57,8 +58,10 @@ def legacy_v1_chain(layers: list[bytes]) -> list[tuple[str, bytes]]:
     return chain
 
 
-def save(path: str, fmt: str, layers: list[bytes], repo_tag: str) -> None:
-    """Write a `docker save` archive of one image tagged `repo_tag` ("name:tag")."""
+def save(path: str, fmt: str, layers: list[bytes], repo_tag: str,
+         gzip_blobs: bool = False) -> None:
+    """Write a `docker save` archive of one image tagged `repo_tag` ("name:tag");
+    `gzip_blobs`: OCI layer blobs gzip-compressed, as other OCI tools write them."""
     repo, tag = repo_tag.rsplit(":", 1)
     files: dict[str, bytes] = {}
     config = image_config(layers)
@@ -79,6 +82,8 @@ def save(path: str, fmt: str, layers: list[bytes], repo_tag: str) -> None:
                                               "Layers": [f"{d}/layer.tar" for d in dirs]}]).encode()
         files["repositories"] = json.dumps({repo: {tag: dirs[-1]}}).encode()
     else:
+        if gzip_blobs:
+            layers = [gzip.compress(layer, mtime=0) for layer in layers]
         blobs = {digest(blob).split(":")[1]: blob for blob in [config, *layers]}
         manifest = json.dumps({
             "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",

@@ -2,6 +2,7 @@
 (§5.5) of `docker save` tarballs built here in all three layouts (§0.3, §4.14), resumed and
 verified downloads (§4.13.1, §4.17), multipart uploads, and the one-line errors."""
 import base64
+import gzip
 import hashlib
 import json
 import stat
@@ -94,6 +95,25 @@ def test_round_trip_keeps_layers_config_and_diff_ids_5_4_5_5(registry, capsys, m
     assert read(f"{ancestry[-1]}/json") == ('{"id":"%s"}' % ancestry[-1]).encode()
     assert read(f"{ancestry[1]}/json") == (
         '{"id":"%s","parent":"%s"}' % (ancestry[1], ancestry[2])).encode()
+
+
+@pytest.mark.parametrize("gzip_blobs, level, stored_as", [
+    (True, "6", "the gzip blob itself"), (False, "0", "the tar itself")])
+def test_layers_already_gzip_or_level_0_are_uploaded_as_they_are(
+        registry, capsys, monkeypatch, tmp_path, gzip_blobs, level, stored_as):
+    login(capsys, monkeypatch, registry)
+    layers = docker_save.random_layers(2)
+    docker_save.save(str(tmp_path / "img.tar"), "oci-25", layers, "example/img:1", gzip_blobs)
+    ref = f"{registry.host}/alice/stored-{level}:1"
+    assert v1reg(capsys, "push", "-q", "--compress-level", level, tmp_path / "img.tar",
+                 ref) == (0, "")
+    top_id = registry_get(registry, f"/v1/repositories/alice/stored-{level}/tags/1").json()
+    stored = registry_get(registry, f"/v1/images/{top_id}/layer").content
+    assert stored == (gzip.compress(layers[-1], mtime=0) if gzip_blobs else layers[-1]), stored_as
+    assert v1reg(capsys, "pull", "-q", ref, "-o", tmp_path / "out.tar") == (0, "")
+    _, config, pulled_layers, _, _ = read_pulled(tmp_path / "out.tar")
+    assert pulled_layers == layers
+    assert config["rootfs"]["diff_ids"] == [docker_save.digest(layer) for layer in layers]
 
 
 def test_console_script_pushes_stdin_and_pulls_to_stdout(registry, capsys, monkeypatch,

@@ -58,8 +58,8 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
         sub.add_argument("-j", "--jobs", type=int, default=4, help="parallel transfers (4)")
         if name == "push":
-            sub.add_argument("--compress-level", type=int, default=6, choices=range(1, 10),
-                             metavar="1-9", help="gzip level for layers (6)")
+            sub.add_argument("--compress-level", type=int, default=6, choices=range(0, 10),
+                             metavar="0-9", help="gzip level for layers (6; 0: uncompressed)")
             sub.add_argument("--multipart-over", type=int, default=100 * MIB, metavar="BYTES",
                              help="layers larger than this go through a multipart plan "
                                   "(default 100 MiB)")

@@ -35,14 +35,15 @@ class _HashingWriter:
 
 
 def prepare(image: V1Image, directory: str, level: int) -> Prepared:
-    """Compress the layer into `directory` (a layer that is gzip already stays as it is)."""
+    """Compress the layer into `directory`; a layer that is gzip already, or any layer at
+    level 0, is stored as it is (docker and v1reg pulls detect the compression)."""
     path = os.path.join(directory, image.id + ".gz")
     digest = hashlib.sha256(image.json + b"\n")
     chunks = image.layer.chunks()
     first = next(chunks, b"")
     with open(path, "wb") as out:
         writer = _HashingWriter(out, digest)
-        if first.startswith(GZIP_MAGIC):
+        if first.startswith(GZIP_MAGIC) or level == 0:
             sink = writer
         else:
             sink = gzip.GzipFile(fileobj=writer, mode="wb", compresslevel=level, mtime=0)

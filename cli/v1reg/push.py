@@ -16,25 +16,29 @@ def push(session: Session, ref: Reference, source: str, progress: Progress, *, j
          compress_level: int, multipart_over: int) -> str:
     """Push the archive's image as `ref`; returns the top image's v1 id."""
     tag = ref.tag or "latest"
-    with tempfile.TemporaryDirectory(prefix="v1reg-push-") as work:
+    with tempfile.TemporaryDirectory(prefix="v1reg-push-") as work, \
+            ThreadPoolExecutor(max_workers=jobs) as pool:
         chain = archive.read(archive.spool(source, work), ref)
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            prepared = list(pool.map(lambda image: layers.prepare(image, work, compress_level),
-                                     chain))
         top = chain[-1].id
         entries = [{"id": image.id} for image in chain[:-1]] + [{"id": top, "Tag": tag}]
         session.index("PUT", f"/repositories/{ref.name}/", f"push {ref}", body=entries,
                       expect=(200, 201))
+        compressed = {}     # image id -> future: layers compress while earlier ones upload
         for base in session.endpoints:
-            present = _present(session, base, chain, jobs)
-            for layer in prepared:
-                if layer.image.id not in present:
-                    _push_image(session, base, layer, progress, jobs, multipart_over)
+            missing = [image for image in chain
+                       if image.id not in _present(session, base, chain, jobs)]
+            for image in missing:
+                if image.id not in compressed:
+                    compressed[image.id] = pool.submit(layers.prepare, image, work,
+                                                       compress_level)
+            for image in missing:
+                _push_image(session, base, compressed[image.id].result(), progress, jobs,
+                            multipart_over)
             session.call("PUT", f"/repositories/{ref.name}/tags/{tag}", f"tag {ref}", base=base,
                          json=top, expect=(200, 201))
         session.index("PUT", f"/repositories/{ref.name}/images", f"finish push of {ref}",
-                      body=[], expect=(204,),
-                      headers={"X-Docker-Endpoints": ", ".join(e + "/v1/" for e in session.endpoints)})
+                      body=[], expect=(204,), headers={"X-Docker-Endpoints": ", ".join(
+                          endpoint + "/v1/" for endpoint in session.endpoints)})
         progress.finish()
     return top
 
