@@ -4,9 +4,10 @@ Spec sections are in ../shared/spec/v1-protocol.md.
 """
 import json
 
-from chalice import Chalice
+from chalice import AuthResponse, Chalice
 
-from chalicelib import auth, config, images, index, models, names, repositories, responses, tags
+from chalicelib import (auth, config, images, index, models, names, repositories, responses,
+                        search, tags, users)
 from chalicelib.auth import DELETE, READ, WRITE
 from chalicelib.errors import ApiError, bad_request, internal_error, not_found
 
@@ -31,15 +32,29 @@ def bind_and_answer_errors(event, get_response):
         return error.response()
 
 
-def route(path, methods):
-    return app.route(path, methods=methods, content_types=ANY)
+@app.authorizer(ttl_seconds=60)
+def credentials(auth_request):
+    """Guards the routes that always need credentials. A credential that does not
+    verify (bad password, forged or expired token, throttled login) is denied: 403
+    from the gateway; no credential at all: the gateway's 401."""
+    models.bind(config.settings())
+    context = auth.authorizer_context(auth_request.token)
+    if context is None:
+        return AuthResponse(routes=[], principal_id="denied")
+    return AuthResponse(routes=["*"], principal_id=context["user"] or "anonymous",
+                        context=context)
 
 
-def repository_route(suffix, methods):
+def route(path, methods, guarded=False):
+    return app.route(path, methods=methods, content_types=ANY,
+                     authorizer=credentials if guarded else None)
+
+
+def repository_route(suffix, methods, guarded=False):
     """A route on `/v1/repositories/<ns>/<repo><suffix>` and its library form (§4.11)."""
     def register(view):
-        route("/v1/repositories/{namespace}/{repository}" + suffix, methods)(view)
-        route("/v1/repositories/{namespace}" + suffix, methods)(view)
+        route("/v1/repositories/{namespace}/{repository}" + suffix, methods, guarded)(view)
+        route("/v1/repositories/{namespace}" + suffix, methods, guarded)(view)
         return view
     return register
 
@@ -80,14 +95,15 @@ def root():
 
 # ---- images (§2.3–2.9) ----
 
-@route("/v1/images/{image_id}/json", ["PUT"])
+@route("/v1/images/{image_id}/json", ["PUT"], guarded=True)
 def put_image_json(image_id):
     image_id = names.image_id(image_id)
-    auth.authorize(request(), WRITE, image_id=image_id)
+    principal = auth.authorize(request(), WRITE, image_id=image_id)
     image = images.parse_json(image_id, request().raw_body)
     if image.parent:
         auth.authorize(request(), READ, image_id=image.parent)
     images.put_json(image)
+    repositories.record_upload(principal.repository, image_id)
     return true()
 
 
@@ -104,7 +120,7 @@ def get_image_json(image_id):
         "X-Docker-Checksum-Payload": image.payload_checksum})
 
 
-@route("/v1/images/{image_id}/layer", ["PUT"])
+@route("/v1/images/{image_id}/layer", ["PUT"], guarded=True)
 def put_image_layer(image_id):
     image_id = names.image_id(image_id)
     auth.authorize(request(), WRITE, image_id=image_id)
@@ -122,7 +138,7 @@ def put_image_layer(image_id):
     return true()
 
 
-@route("/v1/images/{image_id}/layer/multipart", ["POST"])
+@route("/v1/images/{image_id}/layer/multipart", ["POST"], guarded=True)
 def complete_multipart_layer(image_id):
     image_id = names.image_id(image_id)
     auth.authorize(request(), WRITE, image_id=image_id)
@@ -145,7 +161,7 @@ def get_image_layer(image_id):
         "Cache-Control": "no-cache"})
 
 
-@route("/v1/images/{image_id}/checksum", ["PUT"])
+@route("/v1/images/{image_id}/checksum", ["PUT"], guarded=True)
 def put_image_checksum(image_id):
     image_id = names.image_id(image_id)
     auth.authorize(request(), WRITE, image_id=image_id)
@@ -179,7 +195,7 @@ def get_tag(namespace, tag, repository=None):
     return responses.json_response(tags.get_tag(name, tag))
 
 
-@repository_route("/tags/{tag}", ["PUT"])
+@repository_route("/tags/{tag}", ["PUT"], guarded=True)
 def put_tag(namespace, tag, repository=None):
     name, tag = names.repository(namespace, repository), names.tag(tag)
     auth.authorize(request(), WRITE, repository=name)
@@ -189,7 +205,7 @@ def put_tag(namespace, tag, repository=None):
     return true()
 
 
-@repository_route("/tags/{tag}", ["DELETE"])
+@repository_route("/tags/{tag}", ["DELETE"], guarded=True)
 def delete_tag(namespace, tag, repository=None):
     name, tag = names.repository(namespace, repository), names.tag(tag)
     auth.authorize(request(), DELETE, repository=name)
@@ -222,7 +238,7 @@ def index_headers(principal, name, access):
     return headers
 
 
-@repository_route("", ["PUT"])
+@repository_route("", ["PUT"], guarded=True)
 def put_repository(namespace, repository=None):
     name = names.repository(namespace, repository)
     principal = auth.authorize(request(), WRITE, repository=name)
@@ -230,7 +246,7 @@ def put_repository(namespace, repository=None):
     return responses.json_response("", headers=index_headers(principal, name, WRITE))
 
 
-@repository_route("", ["DELETE"])
+@repository_route("", ["DELETE"], guarded=True)
 def delete_repository(namespace, repository=None):
     name = names.repository(namespace, repository)
     principal = auth.authorize(request(), DELETE, repository=name)
@@ -238,7 +254,7 @@ def delete_repository(namespace, repository=None):
     return responses.json_response(True, headers=index_headers(principal, name, DELETE))
 
 
-@repository_route("/images", ["PUT"])
+@repository_route("/images", ["PUT"], guarded=True)
 def put_repository_images(namespace, repository=None):
     name = names.repository(namespace, repository)
     principal = auth.authorize(request(), WRITE, repository=name)
@@ -252,3 +268,55 @@ def get_repository_images(namespace, repository=None):
     principal = auth.authorize(request(), READ, repository=name)
     return responses.json_response(repositories.image_list(name),
                                    headers=index_headers(principal, name, READ))
+
+
+@repository_route("/auth", ["PUT"], guarded=True)
+def put_repository_auth(namespace, repository=None):
+    name = names.repository(namespace, repository)
+    auth.token_for(request(), name)
+    repositories.get(name)
+    return responses.json_response("OK")
+
+
+@repository_route("/properties", ["GET"])
+def get_repository_properties(namespace, repository=None):
+    name = names.repository(namespace, repository)
+    auth.authorize(request(), READ, repository=name)
+    return responses.json_response(repositories.properties(name))
+
+
+@repository_route("/properties", ["PUT"], guarded=True)
+def put_repository_properties(namespace, repository=None):
+    name = names.repository(namespace, repository)
+    auth.authorize(request(), WRITE, repository=name)
+    repositories.set_properties(name, request().raw_body)
+    return true()
+
+
+# ---- accounts and search (§3.1–3.3, §3.11) ----
+
+@route("/v1/users", ["POST"])
+def create_user():
+    users.create(config.settings(), request().raw_body)
+    return responses.json_response("User Created", status=201)
+
+
+@route("/v1/users", ["GET"])
+def login():
+    auth.login(request())
+    return responses.json_response("OK")
+
+
+@route("/v1/users/{username}", ["PUT"], guarded=True)
+def update_user(username):
+    auth.account(request(), username)
+    users.update(config.settings(), username, request().raw_body)
+    return responses.empty(204)
+
+
+@route("/v1/search", ["GET"])
+def search_repositories():
+    principal = auth.identify(request())
+    query = request().query_params or {}
+    return responses.json_response(search.search(
+        principal, query.get("q", ""), query.get("n"), query.get("page")))

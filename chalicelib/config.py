@@ -17,11 +17,27 @@ class Settings:
     aws_endpoint: str | None      # moto server URL locally; None on AWS
     inline_layer_limit: int       # bytes; 0 means no limit (local stack)
     presign_seconds: int
+    endpoints: str | None         # X-Docker-Endpoints value; None: the request's Host
+    bcrypt_rounds: int
+    token_secret: str | None      # comma-separated keys: the first signs, all verify
+    token_secret_id: str | None   # Secrets Manager id whose SecretString holds those keys
+    token_ttl_seconds: int
+    default_private: bool         # visibility of a new repository
+    new_accounts_active: bool     # POST /v1/users/ accounts may log in at once
+    login_max_failures: int       # per user name within the window, then 429
+    login_max_failures_per_source: int
+    login_window_seconds: int
     multipart_part_size: int      # bytes per presigned part (S3: 5 MiB minimum)
 
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _visibility(value: str) -> bool:
+    if value not in ("public", "private"):
+        raise ValueError("REGISTRY_DEFAULT_VISIBILITY must be public or private")
+    return value == "private"
 
 
 def settings() -> Settings:
@@ -33,5 +49,15 @@ def settings() -> Settings:
         aws_endpoint=os.environ.get("REGISTRY_AWS_ENDPOINT") or None,
         inline_layer_limit=_int("REGISTRY_INLINE_LAYER_LIMIT", 0),
         presign_seconds=_int("REGISTRY_PRESIGN_SECONDS", 1200),
+        endpoints=os.environ.get("REGISTRY_ENDPOINTS") or None,
+        bcrypt_rounds=_int("REGISTRY_BCRYPT_ROUNDS", 12),
+        token_secret=os.environ.get("REGISTRY_TOKEN_SECRET") or None,
+        token_secret_id=os.environ.get("REGISTRY_TOKEN_SECRET_ID") or None,
+        token_ttl_seconds=_int("REGISTRY_TOKEN_TTL_SECONDS", 4 * 3600),
+        default_private=_visibility(os.environ.get("REGISTRY_DEFAULT_VISIBILITY", "public")),
+        new_accounts_active=os.environ.get("REGISTRY_NEW_ACCOUNTS_ACTIVE", "true") == "true",
+        login_max_failures=_int("REGISTRY_LOGIN_MAX_FAILURES", 10),
+        login_max_failures_per_source=_int("REGISTRY_LOGIN_MAX_FAILURES_PER_SOURCE", 100),
+        login_window_seconds=_int("REGISTRY_LOGIN_WINDOW_SECONDS", 900),
         multipart_part_size=_int("REGISTRY_MULTIPART_PART_SIZE", 64 * 1024 * 1024),
     )

@@ -19,6 +19,27 @@ class ApiError(ChaliceUnhandledError):
                         status_code=self.status, headers=headers)
 
 
+class BareStringError(ApiError):
+    """An error whose body is a bare JSON string, as the Hub's `/v1/users/` answers
+    (§3.1: docker ≤1.10 compares `"Username or email already exists"` byte for byte)."""
+
+    def response(self) -> Response:
+        headers = {"Content-Type": "application/json", **self.headers}
+        return Response(body=json.dumps(self.message), status_code=self.status, headers=headers)
+
+
+# Index 401s carry this challenge (§3, §4.3); the client never parses it.
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="auth required",Token'}
+
+
+def unauthorized(message: str = "Requires authorization") -> ApiError:
+    return ApiError(401, message, CHALLENGE)
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, message)
+
+
 def bad_request(message: str) -> ApiError:
     return ApiError(400, message)
 

@@ -1,12 +1,10 @@
 """Index (Hub) repository calls: start and finish a push, list images (§3.4, §3.6, §3.7, §4.4)."""
-import os
-
-from . import repositories
+from . import config, repositories
 
 
 def endpoints(host_header: str | None) -> str:
     """`X-Docker-Endpoints`: the configured public host, else the Host the client used."""
-    return os.environ.get("REGISTRY_ENDPOINTS") or host_header or "localhost"
+    return config.settings().endpoints or host_header or "localhost"
 
 
 def start_push(repository: str, body: bytes) -> None:

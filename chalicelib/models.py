@@ -1,9 +1,10 @@
 """PynamoDB models: one table each for images, ancestry, tags, repositories
-and repository membership. Table names, region and endpoint come from config
+repository membership, users and login failures. Table names, region and endpoint come from config
 through bind(), called once per request by the app."""
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
                                  UnicodeAttribute)
 from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from .config import Settings
@@ -64,18 +65,53 @@ class Repository(_Base):
     namespace = UnicodeAttribute()
     created_at = NumberAttribute()
     metadata = UnicodeAttribute(null=True)              # JSON of §2.18 (last `latest` push)
+    private = BooleanAttribute(null=True)               # None on old records: public
+
+
+class ImageRepositories(GlobalSecondaryIndex):
+    """RepositoryImage by image id: which repositories hold an image (§4.22)."""
+    class Meta:
+        index_name = "by-image"
+        projection = AllProjection()
+    image_id = UnicodeAttribute(hash_key=True)
+    repository = UnicodeAttribute(range_key=True)
 
 
 class RepositoryImage(_Base):
-    """An image id announced for a repository (spec §3.4, §3.7)."""
+    """An image id announced for a repository (spec §3.4, §3.7); `readable` once it
+    was uploaded through the repository or is in the ancestry of one of its tags."""
     class Meta(_Base.Meta):
         table_suffix = "repository-images"
     repository = UnicodeAttribute(hash_key=True)
     image_id = UnicodeAttribute(range_key=True)
     checksum = UnicodeAttribute(null=True)
+    readable = BooleanAttribute(null=True)
+    by_image = ImageRepositories()
 
 
-ALL_MODELS = (Image, Ancestry, Tag, Repository, RepositoryImage)
+class User(_Base):
+    """An Index account; the username is also the namespace it owns (§3.1, §4.12)."""
+    class Meta(_Base.Meta):
+        table_suffix = "users"
+    username = UnicodeAttribute(hash_key=True)
+    password_hash = UnicodeAttribute()                  # bcrypt, "$2b$..."
+    email = UnicodeAttribute(null=True)
+    admin = BooleanAttribute(default=False)
+    active = BooleanAttribute(default=True)
+    created_at = NumberAttribute()
+
+
+class LoginFailure(_Base):
+    """Failed logins in the current window, per user name or per source address."""
+    class Meta(_Base.Meta):
+        table_suffix = "login-failures"
+    key = UnicodeAttribute(hash_key=True)              # "user:<name>" | "source:<ip>"
+    window_start = NumberAttribute()
+    failures = NumberAttribute()
+    expires_at = NumberAttribute()                      # DynamoDB TTL attribute
+
+
+ALL_MODELS = (Image, Ancestry, Tag, Repository, RepositoryImage, User, LoginFailure)
 _bound: Settings | None = None
 
 

@@ -4,6 +4,7 @@ import time
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from . import config
 from .errors import bad_request, not_found
 from .models import Repository, RepositoryImage, Tag
 from .names import IMAGE_ID
@@ -47,7 +48,8 @@ def exists(name: str) -> bool:
 def creation_actions(name: str) -> list:
     """Update actions that create the record if absent and keep it otherwise."""
     return [Repository.namespace.set(Repository.namespace | name.split("/")[0]),
-            Repository.created_at.set(Repository.created_at | int(time.time()))]
+            Repository.created_at.set(Repository.created_at | int(time.time())),
+            Repository.private.set(Repository.private | config.settings().default_private)]
 
 
 def ensure(name: str) -> None:
@@ -92,18 +94,65 @@ def parse_image_list(body: bytes) -> list[dict]:
 
 def announce_images(name: str, images: list[dict]) -> None:
     """Add images to the repository's list; never removes any (§3.6)."""
+    known = {item.image_id: item for item in RepositoryImage.query(name)}
     with RepositoryImage.batch_write() as batch:
         for image in images:
-            if image["checksum"] or not _announced(name, image["id"]):
-                batch.save(RepositoryImage(name, image["id"], checksum=image["checksum"]))
+            item = known.get(image["id"]) or RepositoryImage(name, image["id"])
+            if image["checksum"] or image["id"] not in known:
+                item.checksum = image["checksum"] or item.checksum
+                batch.save(item)
 
 
-def _announced(name: str, image_id: str) -> bool:
+def membership(name: str, image_id: str) -> RepositoryImage | None:
     try:
-        RepositoryImage.get(name, image_id, attributes_to_get=["image_id"])
-        return True
+        return RepositoryImage.get(name, image_id)
     except DoesNotExist:
-        return False
+        return None
+
+
+def holders(image_id: str) -> list[RepositoryImage]:
+    """Every repository that announced or holds the image (one query on the index)."""
+    return list(RepositoryImage.by_image.query(image_id))
+
+
+def records(names: set[str]) -> list[Repository]:
+    return list(Repository.batch_get(names)) if names else []
+
+
+def record_upload(name: str | None, image_id: str) -> None:
+    """An image whose JSON was written through a repository is readable through it;
+    an admin's write outside any repository joins one when it is tagged."""
+    if name is not None:
+        record_readable(name, [image_id])
+
+
+def properties(name: str) -> dict:
+    """§2.20: `{"access": "private"|"public"}`."""
+    return {"access": "private" if get(name).private else "public"}
+
+
+def set_properties(name: str, body: bytes) -> None:
+    try:
+        data = json.loads(body or b"")
+    except ValueError:
+        raise bad_request("Invalid data")
+    if not isinstance(data, dict) or data.get("access") not in ("private", "public"):
+        raise bad_request("Invalid data")
+    get(name)
+    Repository(name).update(actions=[Repository.private.set(data["access"] == "private")],
+                            condition=Repository.name.exists())
+
+
+def record_readable(name: str, image_ids: list[str]) -> None:
+    """The images become readable through the repository (uploaded through it, or in
+    the ancestry of one of its tags, §4.22)."""
+    known = {item.image_id: item for item in RepositoryImage.query(name)}
+    with RepositoryImage.batch_write() as batch:
+        for image_id in image_ids:
+            item = known.get(image_id) or RepositoryImage(name, image_id)
+            if not item.readable:
+                item.readable = True
+                batch.save(item)
 
 
 def image_list(name: str) -> list[dict]:

@@ -6,7 +6,7 @@ from pynamodb.transactions import TransactWrite
 
 from . import models, repositories
 from .errors import bad_request, not_found
-from .models import Image, Repository, Tag
+from .models import Ancestry, Image, Repository, Tag
 from .names import IMAGE_ID
 
 LATEST = "latest"
@@ -56,6 +56,14 @@ def set_tag(repository: str, tag: str, image_id: str, user_agent: str | None) ->
         if error.cause_response_code == "TransactionCanceledException":
             raise not_found("Image not found")
         raise
+    repositories.record_readable(repository, _ancestry_or_self(image_id))
+
+
+def _ancestry_or_self(image_id: str) -> list[str]:
+    try:
+        return list(Ancestry.get(image_id).ancestry)
+    except DoesNotExist:
+        return [image_id]          # not complete yet: no ancestry to add
 
 
 def delete_tag(repository: str, tag: str) -> None:

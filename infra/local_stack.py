@@ -13,12 +13,15 @@ import json
 import logging
 import os
 import pickle
+import secrets
 import signal
 import sys
 import threading
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SNAPSHOT_FILE = "moto-state.pickle"
+TOKEN_SECRET_FILE = "token-secret"       # this data directory's token signing key
+ENDPOINT_FILE = "moto-endpoint"          # where `python -m chalicelib.admin` finds the tables
 SNAPSHOT_EVERY_SECONDS = 2.0
 
 
@@ -85,7 +88,7 @@ class Snapshots:
 
 
 def request_handler(snapshots: Snapshots):
-    from chalice.local import ChaliceRequestHandler, ForbiddenError
+    from chalice.local import ChaliceRequestHandler, ForbiddenError, NotAuthorizedError
 
     class RegistryRequestHandler(ChaliceRequestHandler):
         def _parse_payload(self):
@@ -115,10 +118,19 @@ def request_handler(snapshots: Snapshots):
         def _send_error_response(self, error):
             # API Gateway's unknown-route answer is 403; registries answer 404
             # (infra/ maps it the same way on AWS with a Gateway Response).
-            if isinstance(error, ForbiddenError) and \
-                    error.headers.get("x-amzn-ErrorType") == "UnauthorizedException":
+            error_type = error.headers.get("x-amzn-ErrorType")
+            if isinstance(error, ForbiddenError) and error_type == "UnauthorizedException":
                 body = json.dumps({"error": "Not found"})
                 return self._send_http_response(404, {"Content-Type": "application/json"}, body)
+            # The authorizer's answers, shaped as infra/ shapes them on AWS (§1.3, §4.3).
+            if isinstance(error, NotAuthorizedError):
+                body = json.dumps({"error": "Requires authorization"})
+                return self._send_http_response(401, {
+                    "Content-Type": "application/json",
+                    "WWW-Authenticate": 'Basic realm="auth required",Token'}, body)
+            if error_type == "AccessDeniedException":
+                body = json.dumps({"error": "Invalid credentials"})
+                return self._send_http_response(403, {"Content-Type": "application/json"}, body)
             return super()._send_error_response(error)
 
         def _send_http_response(self, code, headers, body):
@@ -139,6 +151,21 @@ def request_handler(snapshots: Snapshots):
             self._send_headers(headers)
 
     return RegistryRequestHandler
+
+
+def _write(data_dir: str, name: str, text: str) -> None:
+    path = os.path.join(data_dir, name)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        file.write(text)
+
+
+def token_secret(data_dir: str) -> str:
+    """A random signing key per data directory, kept so tokens survive a restart."""
+    path = os.path.join(data_dir, TOKEN_SECRET_FILE)
+    if not os.path.exists(path):
+        _write(data_dir, TOKEN_SECRET_FILE, secrets.token_hex(32))
+    with open(path) as file:
+        return file.read().strip()
 
 
 def start_moto(host: str, port: int):
@@ -169,6 +196,9 @@ def main(argv=None) -> None:
     moto = start_moto(args.host, args.moto_port)
     moto_host, moto_port = moto.get_host_and_port()
     os.environ["REGISTRY_AWS_ENDPOINT"] = f"http://{advertised}:{moto_port}"
+    _write(args.data_dir, ENDPOINT_FILE, os.environ["REGISTRY_AWS_ENDPOINT"])
+    if not os.environ.get("REGISTRY_TOKEN_SECRET"):
+        os.environ["REGISTRY_TOKEN_SECRET"] = token_secret(args.data_dir)
 
     from chalice.cli import validate_routes
     from chalice.cli.factory import CLIFactory

@@ -1,4 +1,6 @@
+import base64
 import os
+import subprocess
 import sys
 
 import pytest
@@ -11,7 +13,13 @@ TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "us-east-1", "REGISTRY_TABLE_PREFIX": "test",
     "REGISTRY_BUCKET": "test-layers", "REGISTRY_INLINE_LAYER_LIMIT": "0",
+    "REGISTRY_BCRYPT_ROUNDS": "4", "REGISTRY_TOKEN_SECRET": "test-key-1,test-key-0",
 }
+ADMIN = ("admin", "admin-password")      # created per test (and per stack) by the fixtures
+
+
+def basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
 @pytest.fixture
@@ -38,7 +46,15 @@ def aws(env):
 
 
 @pytest.fixture
-def client(aws, tmp_path):
+def admin(aws):
+    """An admin account (ADMIN) in the test tables."""
+    from chalicelib import users
+    users.create_admin(aws, *ADMIN, None)
+    return ADMIN
+
+
+@pytest.fixture
+def anonymous_client(aws, tmp_path):
     """Chalice's test client over the app; tmp_path has no .chalice/config.json,
     so the environment above is what the app sees."""
     from chalice.test import Client
@@ -47,10 +63,32 @@ def client(aws, tmp_path):
         yield test_client
 
 
+@pytest.fixture
+def client(anonymous_client, admin):
+    """The test client acting as the admin: a request without its own
+    Authorization header carries the admin's Basic credentials."""
+    http = anonymous_client.http
+    plain_request = http.request
+
+    def request(method, path, headers=None, body=b""):
+        headers = dict(headers or {})
+        if not any(name.lower() == "authorization" for name in headers):
+            headers["Authorization"] = basic(*admin)
+        return plain_request(method, path, headers=headers, body=body)
+
+    http.request = request
+    return anonymous_client
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    """The local stack (`make run`) on a free port, over real HTTP."""
+    """The local stack (`make run`) on a free port, over real HTTP, with an admin
+    account ADMIN (`stack.admin`) made by `python -m chalicelib.admin`."""
     from local_stack import LocalStack
-    server = LocalStack(str(tmp_path_factory.mktemp("stack"))).start()
+    data_dir = str(tmp_path_factory.mktemp("stack"))
+    server = LocalStack(data_dir, env={"REGISTRY_BCRYPT_ROUNDS": "4"}).start()
+    subprocess.run([sys.executable, "-m", "chalicelib.admin", ADMIN[0], "--data-dir", data_dir],
+                   input=ADMIN[1] + "\n", text=True, cwd=ROOT, check=True, capture_output=True)
+    server.admin = ADMIN
     yield server
     server.stop()

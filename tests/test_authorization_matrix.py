@@ -1,0 +1,170 @@
+"""The authorization matrix: every kind of caller × every route of a private
+repository → the expected status (spec §3, §4.6.4, §4.8, §4.22; choices in
+chalicelib/permissions.py). Guarded routes (app.py `guarded=True`) run the
+authorizer: no credential → the gateway's 401, a credential that does not verify
+→ its 403."""
+import json
+
+import pytest
+
+from auth_world import build
+from helpers import JSON_HEADERS, LAYER_HEADERS, stored_state
+
+ROLES = ["anonymous", "owner", "other user", "admin", "read token",
+         "write token for another repository", "expired token", "forged token"]
+
+
+def route(method, path, body=b"", headers=None):
+    return method, path, body, headers or {}
+
+
+# route -> statuses in ROLES order
+MATRIX = {
+    # §3.7 / §2.13–2.19 / §2.20 reads of alice/app (private)
+    "GET images": (route("GET", "/v1/repositories/alice/app/images"),
+                   [401, 200, 404, 200, 200, 401, 401, 401]),
+    "GET tags": (route("GET", "/v1/repositories/alice/app/tags"),
+                 [401, 200, 404, 200, 200, 401, 401, 401]),
+    "GET tag": (route("GET", "/v1/repositories/alice/app/tags/latest"),
+                [401, 200, 404, 200, 200, 401, 401, 401]),
+    "GET tag json": (route("GET", "/v1/repositories/alice/app/tags/latest/json"),
+                     [401, 200, 404, 200, 200, 401, 401, 401]),
+    "GET repository json": (route("GET", "/v1/repositories/alice/app/json"),
+                            [401, 200, 404, 200, 200, 401, 401, 401]),
+    "GET properties": (route("GET", "/v1/repositories/alice/app/properties"),
+                       [401, 200, 404, 200, 200, 401, 401, 401]),
+    # §4.22 image reads: a token acts for its user on image routes (no repository in the path)
+    "GET image json": (route("GET", "/v1/images/{top}/json"),
+                       [401, 200, 404, 200, 200, 200, 401, 401]),
+    "GET image layer": (route("GET", "/v1/images/{top}/layer"),
+                        [401, 302, 404, 302, 302, 302, 401, 401]),
+    "GET image ancestry": (route("GET", "/v1/images/{top}/ancestry"),
+                           [401, 200, 404, 200, 200, 200, 401, 401]),
+    # §3.4–3.6, §2.15–2.17, §2.20, §3.9 writes (guarded)
+    "PUT repository": (route("PUT", "/v1/repositories/alice/app/", b'[]', JSON_HEADERS),
+                       [401, 200, 403, 200, 401, 401, 403, 403]),
+    "PUT images": (route("PUT", "/v1/repositories/alice/app/images", b"[]", JSON_HEADERS),
+                   [401, 204, 403, 204, 401, 401, 403, 403]),
+    "PUT tag": (route("PUT", "/v1/repositories/alice/app/tags/v2", '"{top}"', JSON_HEADERS),
+                [401, 200, 403, 200, 401, 401, 403, 403]),
+    "DELETE tag": (route("DELETE", "/v1/repositories/alice/app/tags/latest"),
+                   [401, 200, 403, 200, 401, 401, 403, 403]),
+    "DELETE repository": (route("DELETE", "/v1/repositories/alice/app/"),
+                          [401, 200, 403, 200, 401, 401, 403, 403]),
+    "PUT properties": (route("PUT", "/v1/repositories/alice/app/properties",
+                             b'{"access": "public"}', JSON_HEADERS),
+                       [401, 200, 403, 200, 401, 401, 403, 403]),
+    "PUT auth": (route("PUT", "/v1/repositories/alice/app/auth"),
+                 [401, 403, 403, 403, 200, 403, 403, 403]),
+    # §2.3–2.5 image writes: announced for a repository the caller writes (§4.6.4)
+    "PUT image json": (route("PUT", "/v1/images/{fresh}/json", "{fresh_json}", JSON_HEADERS),
+                       [401, 200, 403, 200, 401, 403, 403, 403]),
+    "PUT image layer": (route("PUT", "/v1/images/{json_only}/layer", b"layer bytes",
+                              LAYER_HEADERS),
+                        [401, 200, 403, 200, 401, 403, 403, 403]),
+    "PUT image checksum": (route("PUT", "/v1/images/{no_checksum}/checksum", b"",
+                                 {"X-Docker-Checksum-Payload": "{no_checksum_sum}"}),
+                           [401, 200, 403, 200, 401, 403, 403, 403]),
+    # §3.2, §3.3 accounts
+    "GET users (login)": (route("GET", "/v1/users/"),
+                          [401, 200, 200, 200, 401, 401, 401, 401]),
+    "PUT user": (route("PUT", "/v1/users/alice/", b'{"email": "alice@example.com"}',
+                       JSON_HEADERS),
+                 [401, 204, 403, 204, 401, 401, 403, 403]),
+}
+# Rows whose success changes what a second success would see: one world per allowed caller.
+ONCE = {"DELETE tag", "DELETE repository", "PUT image checksum"}
+
+
+def groups():
+    """(row, callers) cases: every caller of a row in one world, except ONCE rows."""
+    for name, (_, statuses) in MATRIX.items():
+        if name not in ONCE:
+            yield name, ROLES
+            continue
+        denied = [role for role, status in zip(ROLES, statuses) if status >= 400]
+        for role, status in zip(ROLES, statuses):
+            if status < 400:
+                yield name, denied + [role]
+
+
+CASES = list(groups())
+
+
+def fill(text, world):
+    from helpers import image_json
+    values = {"top": world.top.id, "fresh": world.fresh_id, "json_only": world.json_only.id,
+              "no_checksum": world.no_checksum.id,
+              "no_checksum_sum": world.no_checksum.checksum,
+              "fresh_json": image_json(world.fresh_id, world.top.id).decode()}
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+@pytest.mark.parametrize("name, roles", CASES,
+                         ids=[f"{name} | {roles[-1] if name in ONCE else 'all'}"
+                              for name, roles in CASES])
+def test_matrix_row(anonymous_client, admin, aws, name, roles):
+    """Every cell of the row; a refused call leaves DynamoDB and S3 exactly as they were."""
+    world = build(anonymous_client, aws)
+    (method, path, body, headers), statuses = MATRIX[name]
+    body = body if isinstance(body, bytes) else fill(body, world).encode()
+    headers = {key: fill(value, world) for key, value in headers.items()}
+    expected = {role: status for role, status in zip(ROLES, statuses) if role in roles}
+    got = {}
+    for role in sorted(roles, key=lambda role: expected[role] < 400):     # refusals first
+        before = stored_state(aws)
+        response = world.callers[role].request(method, fill(path, world), headers=headers,
+                                               body=body)
+        got[role] = response.status_code
+        if response.status_code >= 400:
+            answer = json.loads(response.body)
+            # the gateway's own refusals keep its shape under the test client; the local
+            # stack and infra/ answer them as {"error": ...} (tests/test_e2e_auth.py)
+            assert answer.get("error") or list(answer) in (["message"], ["Message"]), answer
+            assert stored_state(aws) == before, role
+    assert got == expected
+
+
+def test_matrix_covers_every_route_of_the_app():
+    """A new route must get a row (or be listed here as credential-free)."""
+    from app import app
+    credential_free = {("GET", "/v1/_ping"), ("GET", "/_ping"), ("GET", "/v2"),
+                       ("HEAD", "/v2"), ("GET", "/"), ("POST", "/v1/users"),
+                       ("GET", "/v1/search"),                      # tests/test_search.py
+                       ("POST", "/v1/images/{image_id}/layer/multipart")}   # below
+    covered = set()
+    for (method, path, _, _), _ in MATRIX.values():
+        covered.add((method, path))
+    routes = {(method, path) for path, methods in app.routes.items() for method in methods}
+    normalized = set()
+    for method, path in routes:
+        normalized.add((method, path.replace("{namespace}/{repository}", "alice/app")
+                        .replace("{namespace}", "app").replace("{image_id}", "X")
+                        .replace("{tag}", "T").replace("{username}", "alice")))
+    expected = set()
+    for method, path in covered:
+        generic = (path.replace("/v1/repositories/alice/app", "/v1/repositories/alice/app")
+                   .rstrip("/"))
+        for key in ("{top}", "{fresh}", "{json_only}", "{no_checksum}"):
+            generic = generic.replace(key, "X")
+        generic = generic.replace("tags/latest", "tags/T").replace("tags/v2", "tags/T")
+        expected.add((method, generic))
+        expected.add((method, generic.replace("/v1/repositories/alice/app", "/v1/repositories/app")))
+    free = {(method, path.replace("{image_id}", "X")) for method, path in credential_free}
+    missing = normalized - expected - free
+    assert not missing, sorted(missing)
+
+
+def test_guarded_multipart_completion_refuses_like_the_other_image_writes(anonymous_client,
+                                                                          admin, aws):
+    world = build(anonymous_client, aws)
+    path = f"/v1/images/{world.json_only.id}/layer/multipart"
+    statuses = {role: world.callers[role].post(path, body=b"{}", headers=JSON_HEADERS).status_code
+                for role in ROLES}
+    assert statuses["anonymous"] == 401
+    assert statuses["other user"] == 403
+    assert statuses["read token"] == 401
+    assert statuses["expired token"] == statuses["forged token"] == 403
+    assert statuses["owner"] not in (401, 403, 404)     # past auth: the upload's own checks
