@@ -102,7 +102,7 @@ def put_image_json(image_id):
     image = images.parse_json(image_id, request().raw_body)
     if image.parent:
         auth.authorize(request(), READ, image_id=image.parent)
-    images.put_json(image)
+    images.put_json(config.settings(), image)
     repositories.record_upload(principal.repository, image_id)
     return true()
 

@@ -54,11 +54,20 @@ def parse_json(image_id: str, body: bytes) -> ImageJson:
     return ImageJson(image_id, text, parent)
 
 
-def put_json(image: ImageJson) -> None:
-    """Store new (or retried, still uploading) image JSON; 409 once complete."""
+def put_json(settings: Settings, image: ImageJson) -> None:
+    """Store new (or retried, still uploading) image JSON; 409 once complete.
+
+    A retry replaces the record, so the layer uploaded for the old JSON (its checksum
+    was seeded with it) is discarded rather than left in S3 (§2.3 step 8)."""
     # A parent must be complete: an image still uploading is not readable (§4.20).
     if image.parent is not None and _ancestry_or_none(image.parent) is None:
         raise bad_request("Image depends on a non existing parent")
+    try:
+        previous = Image.get(image.image_id)
+    except DoesNotExist:
+        previous = None
+    if previous is not None and previous.complete:
+        raise conflict(ALREADY_EXISTS)
     item = Image(image.image_id, json=image.text, parent=image.parent, status=UPLOADING)
     try:
         item.save(condition=Image.image_id.does_not_exist() | (Image.status == UPLOADING))
@@ -66,6 +75,8 @@ def put_json(image: ImageJson) -> None:
         if _condition_failed(error):
             raise conflict(ALREADY_EXISTS)
         raise
+    if previous is not None and previous.layer_key:
+        _discard_layer(settings, previous.layer_key, previous.multipart_upload_id)
 
 
 def _uploading_image(image_id: str) -> Image:

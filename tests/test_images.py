@@ -104,6 +104,15 @@ def test_put_json_4_20_retry_while_uploading_replaces_json_and_checksum(client):
     assert client.http.get(f"/v1/images/{image_id}/json").body == second
 
 
+def test_put_json_4_20_retry_discards_the_layer_of_the_old_json(client, aws):
+    image = put_image(client.http, complete=False)
+    assert len(stored_state(aws)["s3"]) == 1
+    assert_true(put_json(client.http, image.id, image.json))
+    assert stored_state(aws)["s3"] == []                      # nothing left orphaned
+    assert_true(put_layer(client.http, image.id, image.layer))
+    assert_true(put_checksum(client.http, image.id, image.checksum))
+
+
 def test_put_json_413_over_json_limit_stores_nothing(client, aws):
     image_id = new_id()
     body = json.dumps({"id": image_id, "pad": "x" * 300_000}).encode()
