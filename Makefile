@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DATA   ?= .data
 
-.PHONY: run test clean
+.PHONY: run test admin clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-cli.txt cli/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests
+
+# make admin USERNAME=alice [STAGE=prod]: create/promote an admin (prompts for the password)
+admin: $(STAMP)
+	$(PY) -m chalicelib.admin $(USERNAME) --stage $(or $(STAGE),local) --data-dir $(DATA)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
