@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DATA   ?= .data
 
-.PHONY: run test admin clean
+.PHONY: run test admin deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-cli.txt cli/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ test: $(STAMP)
 # make admin USERNAME=alice [STAGE=prod]: create/promote an admin (prompts for the password)
 admin: $(STAMP)
 	$(PY) -m chalicelib.admin $(USERNAME) --stage $(or $(STAGE),local) --data-dir $(DATA)
+
+# make deploy STAGE=dev: the app to AWS (after the data stack, see README), then the
+# Gateway Responses that `chalice deploy` overwrites each time (infra/api.yaml).
+deploy: $(STAMP)
+	$(VENV)/bin/chalice deploy --stage $(or $(STAGE),dev)
+	$(PY) infra/gateway_responses.py "$$($(VENV)/bin/chalice url --stage $(or $(STAGE),dev))"
 
 clean:
 	rm -rf $(VENV) .pytest_cache
