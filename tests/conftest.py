@@ -8,6 +8,7 @@ from moto import mock_aws
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+pytest_plugins = ["aws_calls"]      # records the app's AWS calls for tests/test_infra.py
 
 TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
