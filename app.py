@@ -98,12 +98,11 @@ def root():
 @route("/v1/images/{image_id}/json", ["PUT"], guarded=True)
 def put_image_json(image_id):
     image_id = names.image_id(image_id)
-    principal = auth.authorize(request(), WRITE, image_id=image_id)
+    auth.authorize(request(), WRITE, image_id=image_id)
     image = images.parse_json(image_id, request().raw_body)
     if image.parent:
         auth.authorize(request(), READ, image_id=image.parent)
     images.put_json(config.settings(), image)
-    repositories.record_upload(principal.repository, image_id)
     return true()
 
 
@@ -164,8 +163,9 @@ def get_image_layer(image_id):
 @route("/v1/images/{image_id}/checksum", ["PUT"], guarded=True)
 def put_image_checksum(image_id):
     image_id = names.image_id(image_id)
-    auth.authorize(request(), WRITE, image_id=image_id)
+    principal = auth.authorize(request(), WRITE, image_id=image_id)
     images.put_checksum(config.settings(), image_id, header("X-Docker-Checksum-Payload"))
+    repositories.record_upload(principal.repository, image_id)
     return true()
 
 

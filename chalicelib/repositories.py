@@ -120,8 +120,10 @@ def records(names: set[str]) -> list[Repository]:
 
 
 def record_upload(name: str | None, image_id: str) -> None:
-    """An image whose JSON was written through a repository is readable through it;
-    an admin's write outside any repository joins one when it is tagged."""
+    """An image completed (PUT checksum) through a repository is readable through it;
+    an admin's upload outside any repository joins one when it is tagged. Not at PUT
+    json: someone who announced a guessed id could overwrite an unfinished upload and
+    then read what its owner uploads next."""
     if name is not None:
         record_readable(name, [image_id])
 

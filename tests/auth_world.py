@@ -3,35 +3,20 @@ admin, alice's repositories and images, and the credentials of every kind of cal
 import json
 from dataclasses import dataclass, replace
 
-from conftest import ADMIN, basic
+from conftest import ADMIN, DefaultAuthorization, basic
 from helpers import JSON_HEADERS, PushedImage, put_image, put_tag
 
 PASSWORD = "secret-pw"
 
 
-class As:
-    """`client.http` sending one Authorization header (or none) on every call."""
-
-    def __init__(self, http, authorization: str | None):
-        self._http, self.authorization = http, authorization
+class As(DefaultAuthorization):
+    """`client.http` sending exactly one Authorization header (or none) on every call."""
 
     def request(self, method, path, headers=None, body=b""):
         headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
-        if self.authorization is not None:
-            headers["Authorization"] = self.authorization
+        if self._authorization is not None:
+            headers["Authorization"] = self._authorization
         return self._http.request(method, path, headers=headers, body=body)
-
-    def get(self, path, **kwargs):
-        return self.request("GET", path, **kwargs)
-
-    def put(self, path, **kwargs):
-        return self.request("PUT", path, **kwargs)
-
-    def post(self, path, **kwargs):
-        return self.request("POST", path, **kwargs)
-
-    def delete(self, path, **kwargs):
-        return self.request("DELETE", path, **kwargs)
 
 
 def register(http, username: str) -> None:

@@ -64,21 +64,51 @@ def anonymous_client(aws, tmp_path):
         yield test_client
 
 
+class DefaultAuthorization:
+    """`client.http` whose requests carry `authorization` unless they set their own."""
+
+    def __init__(self, http, authorization: str):
+        self._http, self._authorization = http, authorization
+
+    def request(self, method, path, headers=None, body=b""):
+        headers = dict(headers or {})
+        if not any(name.lower() == "authorization" for name in headers):
+            headers["Authorization"] = self._authorization
+        return self._http.request(method, path, headers=headers, body=body)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def head(self, path, **kwargs):
+        return self.request("HEAD", path, **kwargs)
+
+    def put(self, path, **kwargs):
+        return self.request("PUT", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+    def patch(self, path, **kwargs):
+        return self.request("PATCH", path, **kwargs)
+
+
+class AdminClient:
+    def __init__(self, test_client, authorization: str):
+        self._client = test_client
+        self.http = DefaultAuthorization(test_client.http, authorization)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
 @pytest.fixture
 def client(anonymous_client, admin):
     """The test client acting as the admin: a request without its own
     Authorization header carries the admin's Basic credentials."""
-    http = anonymous_client.http
-    plain_request = http.request
-
-    def request(method, path, headers=None, body=b""):
-        headers = dict(headers or {})
-        if not any(name.lower() == "authorization" for name in headers):
-            headers["Authorization"] = basic(*admin)
-        return plain_request(method, path, headers=headers, body=body)
-
-    http.request = request
-    return anonymous_client
+    return AdminClient(anonymous_client, basic(*admin))
 
 
 @pytest.fixture(scope="module")
