@@ -12,6 +12,7 @@ import tarfile
 import pytest
 
 import docker_save
+from v1reg import reference
 from cli_helpers import (ALICE, BOBBY, V1REG, home, login, read_pulled,  # noqa: F401 (fixtures)
                          registry, registry_get, run, saved_image, v1reg)
 
@@ -147,6 +148,8 @@ def test_tags_inspect_and_rm_2_13_2_16_2_17(registry, capsys, monkeypatch, tmp_p
     assert all(image["checksum"].startswith("sha256:") and image["size"] > 0
                for image in shown["ancestry"])
     assert run(capsys, "tags", name) == (0, f"1\t{top_id}\n2\t{top_id}\n", "")
+    status, out, _ = run(capsys, "search", registry.host, "removable")
+    assert status == 0 and out.startswith("alice/removable\t0\t")
 
     assert v1reg(capsys, "rm", f"{name}:2") == (0, f"deleted {name}:2\n")
     assert run(capsys, "tags", name)[1] == f"1\t{top_id}\n"
@@ -194,3 +197,24 @@ def test_push_of_something_else_than_docker_save_fails_cleanly(registry, capsys,
     status, err = v1reg(capsys, "push", tmp_path / "junk.tar", f"{registry.host}/alice/junk")
     assert status == 1
     assert err.startswith(f"v1reg: {tmp_path / 'junk.tar'}: not a docker save archive")
+
+
+@pytest.mark.parametrize("text, url, name, tag", [
+    ("127.0.0.1:8000/me/img:1", "http://127.0.0.1:8000", "me/img", "1"),
+    ("localhost:5000/img", "http://localhost:5000", "img", None),
+    ("[::1]:5000/me/img:v1.0", "http://[::1]:5000", "me/img", "v1.0"),
+    ("registry.example.com/me/img:latest", "https://registry.example.com", "me/img", "latest"),
+    ("http://registry.example.com:80/me/img", "http://registry.example.com:80", "me/img", None),
+])
+def test_references_name_registry_repository_and_tag_4_11(text, url, name, tag):
+    ref = reference.parse(text)
+    assert (ref.registry.url, ref.name, ref.tag) == (url, name, tag)
+    assert ref.library_name == (name if "/" in name else "library/" + name)
+
+
+@pytest.mark.parametrize("text", ["img", "host/", "host/a/b/c", "host/Upper", "host/me/img:-x",
+                                  "ftp://host/me/img"])
+def test_invalid_references_are_one_line_errors_4_12(capsys, text):
+    status, err = v1reg(capsys, "pull", text, "-o", "unused.tar")
+    assert status == 1
+    assert err.startswith("v1reg: invalid ") and err.count("\n") == 1

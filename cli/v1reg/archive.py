@@ -77,10 +77,14 @@ def read(path: str, ref: Reference) -> list[V1Image]:
     raise CliError(f"{path}: not a docker save archive (no manifest.json or repositories)")
 
 
-def _bytes(members: dict, name: str) -> bytes:
+def _member(members: dict, name: str) -> Member:
     if name not in members:
         raise CliError(f"archive has no {name}")
-    return b"".join(members[name].chunks())
+    return members[name]
+
+
+def _bytes(members: dict, name: str) -> bytes:
+    return b"".join(_member(members, name).chunks())
 
 
 def _choose(candidates: list, tags_of, ref: Reference):
@@ -97,15 +101,11 @@ def _from_manifest(members: dict, ref: Reference) -> list[V1Image]:
                        lambda entry: entry.get("RepoTags") or [], ref)
     config_bytes = _bytes(members, manifest["Config"])
     config = json.loads(config_bytes)
-    layers = [members[name] if name in members else _missing(name) for name in manifest["Layers"]]
+    layers = [_member(members, name) for name in manifest["Layers"]]
     diff_ids = config.get("rootfs", {}).get("diff_ids", [])
     if not layers or len(diff_ids) != len(layers):
         raise CliError(f"image config lists {len(diff_ids)} layers, manifest {len(layers)}")
     return synthesise(config_bytes, diff_ids, layers)
-
-
-def _missing(name: str):
-    raise CliError(f"archive has no {name}")
 
 
 def synthesise(config_bytes: bytes, diff_ids: list[str], layers: list[Member]) -> list[V1Image]:
@@ -140,7 +140,6 @@ def _from_repositories(members: dict, ref: Reference) -> list[V1Image]:
     chain = []
     while image_id:
         text = _bytes(members, f"{image_id}/json")
-        chain.append(V1Image(image_id, text, members.get(f"{image_id}/layer.tar")
-                             or _missing(f"{image_id}/layer.tar")))
+        chain.append(V1Image(image_id, text, _member(members, f"{image_id}/layer.tar")))
         image_id = json.loads(text).get("parent")
     return chain[::-1]
