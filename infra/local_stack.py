@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import pickle
+import re
 import secrets
 import signal
 import sys
@@ -87,6 +88,40 @@ class Snapshots:
             self.save()
 
 
+CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
+READ_PIECE = 1024 * 1024       # never ask read() for a client-declared size at once
+
+
+class MalformedBody(ValueError):
+    pass
+
+
+def read_chunked(rfile) -> bytes:
+    """The body of a `Transfer-Encoding: chunked` request (RFC 9112 §7.1)."""
+    body = bytearray()
+    while True:
+        size_line = rfile.readline(1024).split(b";")[0].strip()     # drop chunk extensions
+        if not CHUNK_SIZE.fullmatch(size_line):
+            raise MalformedBody("Malformed chunked body: bad chunk size")
+        remaining = int(size_line, 16)
+        if remaining == 0:
+            break
+        while remaining:
+            piece = rfile.read(min(remaining, READ_PIECE))
+            if not piece:
+                raise MalformedBody("Malformed chunked body: truncated chunk")
+            body += piece
+            remaining -= len(piece)
+        end = rfile.readline(1024)
+        if not end:
+            raise MalformedBody("Malformed chunked body: truncated chunk")
+        if end.strip():
+            raise MalformedBody("Malformed chunked body: chunk longer than its size")
+    while rfile.readline(8192).strip():                             # trailers
+        pass
+    return bytes(body)
+
+
 def request_handler(snapshots: Snapshots):
     from chalice.local import ChaliceRequestHandler, ForbiddenError, NotAuthorizedError
 
@@ -95,24 +130,25 @@ def request_handler(snapshots: Snapshots):
             # chalice local ignores Transfer-Encoding: chunked; docker streams layers that way.
             if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
                 return super()._parse_payload()
-            body = bytearray()
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-                if size == 0:
-                    while self.rfile.readline().strip():      # trailers
-                        pass
-                    break
-                body += self.rfile.read(size)
-                self.rfile.readline()
+            body = read_chunked(self.rfile)
             headers = {k: v for k, v in self.headers.items()
                        if k.lower() != "transfer-encoding"}
             headers["Content-Length"] = str(len(body))
-            return headers, bytes(body)
+            return headers, body
+
+        def _generic_handle(self):
+            try:
+                super()._generic_handle()
+            except MalformedBody as error:
+                self.close_connection = True          # the rest of the stream is not a request
+                self._send_http_response(400, {"Content-Type": "application/json"},
+                                         json.dumps({"error": str(error)}))
 
         def _handle_write(self):
             with snapshots.writing():
                 self._generic_handle()
 
+        do_GET = do_HEAD = do_OPTIONS = _generic_handle
         do_PUT = do_POST = do_DELETE = do_PATCH = _handle_write
 
         def _send_error_response(self, error):

@@ -1,14 +1,17 @@
 """Bad input on every route: a 4xx `{"error": ...}`, never a 500, and no stored state
 changed (spec §1.3, §4.11, §4.12, §2.3–2.5, §2.15, §3.4, §3.6). Unit tests over moto in
 process, then raw request lines over real HTTP to the local stack."""
+import base64
 import http.client
 import json
 import os
+import socket
 import types
 
 import pytest
 
-from helpers import JSON_HEADERS, image_json, new_id, put_image, put_tag, stored_state
+from helpers import (JSON_HEADERS, image_json, new_id, payload_checksum, put_image, put_tag,
+                     stored_state)
 
 IMAGE_ROUTES = [("GET", "json"), ("PUT", "json"), ("GET", "layer"), ("PUT", "layer"),
                 ("PUT", "checksum"), ("GET", "ancestry")]
@@ -158,13 +161,20 @@ def raw_request(url: str, method: str, path: str, body: bytes, headers: dict):
         connection.close()
 
 
-def test_raw_traversal_paths_over_http(stack):
+def stack_state(stack) -> dict:
     with open(os.path.join(stack.data_dir, "moto-endpoint")) as file:
         moto = types.SimpleNamespace(region="us-east-1", bucket="v1registry-local-layers",
                                      aws_endpoint=file.read().strip())
-    import base64
-    auth = "Basic " + base64.b64encode(":".join(stack.admin).encode()).decode()
-    before = stored_state(moto)
+    return stored_state(moto)
+
+
+def admin_basic(stack) -> str:
+    return "Basic " + base64.b64encode(":".join(stack.admin).encode()).decode()
+
+
+def test_raw_traversal_paths_over_http(stack):
+    auth = admin_basic(stack)
+    before = stack_state(stack)
     problems = []
     for path in RAW_PATHS:
         for method, body in [("GET", b""), ("PUT", b'"' + b"a" * 64 + b'"'), ("DELETE", b"")]:
@@ -173,4 +183,48 @@ def test_raw_traversal_paths_over_http(stack):
             response = types.SimpleNamespace(status_code=status, body=answer)
             problems += problems_with(response, f"{method} {path}")
     assert problems == []
-    assert stored_state(moto) == before
+    assert stack_state(stack) == before
+
+
+def send_chunked(stack, path: str, chunked_body: bytes) -> tuple[int, bytes]:
+    """A request whose chunked framing is written by hand, as a broken client might."""
+    head = (f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {admin_basic(stack)}\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as sock:
+        sock.sendall(head + chunked_body)
+        sock.shutdown(socket.SHUT_WR)                 # a truncated body ends here
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+@pytest.mark.parametrize("chunked_body", [
+    b"zz\r\nabc\r\n0\r\n\r\n", b"-1\r\n\r\n", b"3\r\nabc", b"5\r\nab\r\n0\r\n\r\n",
+    b"3\r\nabcdef\r\n0\r\n\r\n", b"", b"ffffffffffffffff\r\nabc"])
+def test_malformed_chunked_bodies_are_400_over_http(stack, chunked_body):
+    before = stack_state(stack)
+    image_id = new_id()
+    status, body = send_chunked(stack, f"/v1/images/{image_id}/json", chunked_body)
+    assert status == 400
+    assert json.loads(body)["error"].startswith("Malformed chunked body")
+    assert stack_state(stack) == before
+    assert raw_request(stack.url, "GET", "/v1/_ping", b"", {})[0] == 200     # still serving
+
+
+def test_chunk_extensions_and_trailers_keep_the_exact_bytes(stack):
+    image_id = new_id()
+    text = image_json(image_id)
+    pieces = [text[i:i + 7] for i in range(0, len(text), 7)]
+    chunked = b"".join(b"%x;name=value\r\n%s\r\n" % (len(p), p) for p in pieces)
+    status, body = send_chunked(stack, f"/v1/images/{image_id}/json",
+                                chunked + b"0\r\nX-Trailer: yes\r\n\r\n")
+    assert (status, body) == (200, b"true")
+    auth = {"Authorization": admin_basic(stack)}
+    status, _ = send_chunked(stack, f"/v1/images/{image_id}/layer", b"0\r\n\r\n")  # empty
+    assert status == 200
+    checksum = {**auth, "X-Docker-Checksum-Payload": payload_checksum(text, b"")}
+    assert raw_request(stack.url, "PUT", f"/v1/images/{image_id}/checksum", b"", checksum) == (
+        200, b"true")                    # the checksum covers the exact JSON bytes (§4.13.1)
+    assert raw_request(stack.url, "GET", f"/v1/images/{image_id}/json", b"", auth) == (200, text)
