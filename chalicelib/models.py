@@ -1,6 +1,6 @@
-"""PynamoDB models: one table each for images, ancestry, tags, repositories
-repository membership, users and login failures. Table names, region and endpoint come from config
-through bind(), called once per request by the app."""
+"""PynamoDB models: one table each for images, ancestry, tags, repositories,
+repository membership, users and login failures. Table names, region and
+endpoint come from config through bind(), called once per request by the app."""
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
                                  UnicodeAttribute)
 from pynamodb.connection import Connection

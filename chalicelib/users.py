@@ -137,7 +137,8 @@ def update(settings: Settings, username: str, raw: bytes) -> None:
 
 
 def create_admin(settings: Settings, username: str, password: str, email: str | None) -> None:
-    """The first admin (chalicelib/admin.py); an existing account is promoted, its password reset."""
+    """The first admin (chalicelib/admin.py); an existing account is promoted and its
+    password reset."""
     if not valid_username(username) or username in RESERVED:
         raise bad_request("Invalid username")
     password_hash = passwords.hash_password(password, settings.bcrypt_rounds)
