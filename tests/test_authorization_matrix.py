@@ -161,3 +161,28 @@ def test_guarded_multipart_completion_refuses_like_the_other_image_writes(anonym
     assert statuses["read token"] == 401
     assert statuses["expired token"] == statuses["forged token"] == 403
     assert statuses["owner"] not in (401, 403, 404)     # past auth: the upload's own checks
+
+
+def test_default_visibility_private_from_configuration(env, anonymous_client):
+    """REGISTRY_DEFAULT_VISIBILITY=private: a new repository is private until its owner
+    publishes it (§2.20 properties)."""
+    from auth_world import As, PASSWORD, register, set_access, start_push
+    from conftest import basic
+    env.setenv("REGISTRY_DEFAULT_VISIBILITY", "private")
+    http = anonymous_client.http
+    register(http, "alice")
+    alice, anonymous = As(http, basic("alice", PASSWORD)), As(http, None)
+    start_push(alice, "alice/new", [])
+    assert json.loads(alice.get("/v1/repositories/alice/new/properties").body) == \
+        {"access": "private"}
+    assert anonymous.get("/v1/repositories/alice/new/images").status_code == 401
+    set_access(alice, "alice/new", "public")
+    assert anonymous.get("/v1/repositories/alice/new/images").status_code == 200
+
+
+@pytest.mark.parametrize("body", [b"", b"[]", b'{"access": "secret"}', b'"private"'])
+def test_properties_2_20_bad_body_is_400_invalid_data(client, body):
+    client.http.put("/v1/repositories/admin/app/", body=b"[]", headers=JSON_HEADERS)
+    response = client.http.put("/v1/repositories/admin/app/properties", body=body,
+                               headers=JSON_HEADERS)
+    assert (response.status_code, json.loads(response.body)) == (400, {"error": "Invalid data"})

@@ -4,12 +4,15 @@
 import base64
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 import requests
 
 import docker_v1
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "secret-pw"
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 CHALLENGE = 'Basic realm="auth required",Token'
@@ -222,3 +225,40 @@ def test_search_5_6_hides_private_repositories(stack, accounts, images):
     assert found({"Authorization": basic(*accounts["bobby"])}) == ["alice/findme-public"]
     assert found({"Authorization": basic(*accounts["alice"])}) == [
         "alice/findme-private", "alice/findme-public"]
+
+
+# ---- the first-admin command (python -m chalicelib.admin / make admin) ----
+
+def admin_command(stack, username, password, *extra):
+    return subprocess.run([sys.executable, "-m", "chalicelib.admin", username,
+                           "--data-dir", stack.data_dir, *extra],
+                          input=password + "\n", text=True, capture_output=True, cwd=ROOT)
+
+
+def test_admin_command_promotes_an_existing_user_and_resets_the_password(stack, images):
+    register(stack, "erin")
+    result = admin_command(stack, "erin", "erins-new-password")
+    assert result.returncode == 0, result.stderr
+    assert "admin erin saved to v1registry-local-users" in result.stdout
+    assert login(stack, "erin").status_code == 401
+    erin = ("erin", "erins-new-password")
+    assert login(stack, *erin).status_code == 200
+    docker_v1.push(stack.url, "erintool", images, auth=erin)           # library/: admins only
+
+
+@pytest.mark.parametrize("username, password, message", [
+    ("ok_name", "abc", "Password shorter than 5 characters"),
+    ("ok_name", "x" * 73, "Password longer than 72 bytes"),
+    ("library", "long-enough", "Invalid username"),
+])
+def test_admin_command_refuses_bad_input(stack, username, password, message):
+    result = admin_command(stack, username, password)
+    assert result.returncode == 1 and result.stderr.strip() == message
+
+
+def test_admin_command_without_a_running_stack_says_so(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "chalicelib.admin", "frank",
+                             "--data-dir", str(tmp_path)], input="password\n", text=True,
+                            capture_output=True, cwd=ROOT)
+    assert result.returncode == 1
+    assert "start `make run` first" in result.stderr
