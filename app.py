@@ -309,8 +309,8 @@ def login():
 
 @route("/v1/users/{username}", ["PUT"], guarded=True)
 def update_user(username):
-    auth.account(request(), username)
-    users.update(config.settings(), username, request().raw_body)
+    principal = auth.account(request(), username)
+    users.update(config.settings(), username, request().raw_body, by_admin=principal.admin)
     return responses.empty(204)
 
 

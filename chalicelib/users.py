@@ -117,13 +117,20 @@ def _active(user: User) -> User:
     return user
 
 
-def update(settings: Settings, username: str, raw: bytes) -> None:
-    """PUT /v1/users/<username>/: new e-mail and/or password (the caller is checked by auth)."""
+def update(settings: Settings, username: str, raw: bytes, by_admin: bool) -> None:
+    """PUT /v1/users/<username>/: new e-mail and/or password; an admin may also set
+    `active` (accounts wait for it when REGISTRY_NEW_ACCOUNTS_ACTIVE=false). Who may
+    change this account at all is checked by auth.account."""
     body = _body(raw)
     email = _string(body, "email", required=False)
     password = _string(body, "password", required=False)
-    if email is None and password is None:
-        raise bad_request("Nothing to update: send email and/or password")
+    active = body.get("active")
+    if email is None and password is None and active is None:
+        raise bad_request("Nothing to update: send email, password or (admins) active")
+    if active is not None and not isinstance(active, bool):
+        raise bad_request("Missing or invalid field: active")
+    if active is not None and not by_admin:
+        raise ApiError(403, "Only an admin may activate or deactivate an account")
     user = _get_or_none(username)
     if user is None:
         raise not_found("User not found")
@@ -133,6 +140,8 @@ def update(settings: Settings, username: str, raw: bytes) -> None:
     if password is not None:
         actions.append(User.password_hash.set(
             passwords.hash_password(password, settings.bcrypt_rounds)))
+    if active is not None:
+        actions.append(User.active.set(active))
     user.update(actions=actions, condition=User.username.exists())
 
 

@@ -164,6 +164,26 @@ def test_login_3_2_inactive_account_is_403_only_with_the_right_password(env, htt
     assert (response.status_code, error_of(response)) == (403, "Account is not Active")
 
 
+def test_update_3_3_admin_activates_an_inactive_account_user_cannot(env, client, http):
+    env.setenv("REGISTRY_NEW_ACCOUNTS_ACTIVE", "false")
+    register(http, "alice")
+    register(http, "bobby")
+    client.http.put("/v1/users/bobby/", body=b'{"active": true}', headers=JSON_HEADERS)
+    response = http.put("/v1/users/alice/", body=b'{"active": true}',
+                        headers={**JSON_HEADERS, "Authorization": basic("bobby", "secret-pw")})
+    assert response.status_code == 403
+    response = http.put("/v1/users/bobby/", body=b'{"active": true}',
+                        headers={**JSON_HEADERS, "Authorization": basic("bobby", "secret-pw")})
+    assert (response.status_code, error_of(response)) == \
+        (403, "Only an admin may activate or deactivate an account")
+    assert login(http, "alice", "secret-pw").status_code == 403
+    response = client.http.put("/v1/users/alice/", body=b'{"active": true}', headers=JSON_HEADERS)
+    assert response.status_code == 204
+    assert login(http, "alice", "secret-pw").status_code == 200
+    client.http.put("/v1/users/alice/", body=b'{"active": false}', headers=JSON_HEADERS)
+    assert login(http, "alice", "secret-pw").status_code == 403
+
+
 def test_login_enumeration_unknown_user_and_wrong_password_answer_alike(http, checkpw_calls):
     register(http, "alice")
     checkpw_calls.clear()
@@ -283,7 +303,8 @@ def test_update_3_3_unknown_user_by_admin_is_404(client):
     assert (response.status_code, error_of(response)) == (404, "User not found")
 
 
-@pytest.mark.parametrize("body", [b"{}", b"nope", b'{"email": 3}', b'{"email": "bad"}'])
+@pytest.mark.parametrize("body", [b"{}", b"nope", b'{"email": 3}', b'{"email": "bad"}',
+                                  b'{"active": "yes"}'])
 def test_update_3_3_bad_body_is_400(http, body):
     register(http, "alice")
     response = http.put("/v1/users/alice/", body=body,
