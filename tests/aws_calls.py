@@ -95,10 +95,14 @@ def _recording_presign(self, ClientMethod, Params=None, ExpiresIn=3600, HttpMeth
     return _generate_presigned_url(self, ClientMethod, Params, ExpiresIn, HttpMethod)
 
 
+def chalice_config() -> dict:
+    with open(os.path.join(ROOT, ".chalice", "config.json")) as file:
+        return json.load(file)
+
+
 def stage_names(stage: str) -> dict:
     """A Chalice stage's environment from .chalice/config.json (the names the policy grants)."""
-    with open(os.path.join(ROOT, ".chalice", "config.json")) as file:
-        config = json.load(file)
+    config = chalice_config()
     return {**config.get("environment_variables", {}),
             **config["stages"][stage].get("environment_variables", {})}
 
@@ -178,7 +182,7 @@ if __name__ == "__main__":
     #   AWS_CALLS_LOG=/tmp/calls.json make test; .venv/bin/python tests/aws_calls.py /tmp/calls.json
     sys.path.insert(0, ROOT)
     recorded = load(sys.argv[1])
-    for name, stage in json.load(open(os.path.join(ROOT, ".chalice", "config.json")))["stages"].items():
+    for name, stage in chalice_config()["stages"].items():
         if "iam_policy_file" in stage:
             with open(os.path.join(ROOT, ".chalice", stage["iam_policy_file"]), "w") as file:
                 file.write(json.dumps(policy(recorded, name), indent=2) + "\n")

@@ -24,7 +24,7 @@ from chalice.test import Client
 from moto import mock_aws
 
 import aws_calls
-from aws_calls import ROOT, stage_names
+from aws_calls import ROOT, chalice_config, stage_names
 from helpers import new_id, payload_checksum
 
 INFRA = os.path.join(ROOT, "infra")
@@ -50,11 +50,6 @@ def load_template(path: str) -> dict:
 def resources(template: dict, resource_type: str) -> dict:
     return {name: resource["Properties"] for name, resource in template["Resources"].items()
             if resource["Type"] == resource_type}
-
-
-def chalice_config() -> dict:
-    with open(os.path.join(ROOT, ".chalice", "config.json")) as file:
-        return json.load(file)
 
 
 def policy(stage: str) -> dict:
