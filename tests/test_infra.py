@@ -12,6 +12,7 @@ import glob
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -247,17 +248,21 @@ def test_push_5_4_and_pull_5_5_on_the_tables_and_bucket_the_stack_created(data_s
 
 # ---- chalice package ----
 
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory):
-    """`chalice package --stage dev --merge-template infra/api.yaml`, once per module.
-    Chalice runs `pip download` for the Lambda's manylinux wheels: this needs PyPI."""
-    out = tmp_path_factory.mktemp("package") / "out"
+def chalice_package(project_dir: str, out) -> None:
+    """`chalice package --stage dev --merge-template infra/api.yaml`. Chalice runs
+    `pip download` for the Lambda's manylinux wheels: this needs PyPI."""
     result = subprocess.run(
         [os.path.join(BIN, "chalice"), "package", "--stage", "dev",
          "--merge-template", os.path.join(INFRA, "api.yaml"), str(out)],
-        cwd=ROOT, env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+        cwd=project_dir, env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
         capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory):
+    out = tmp_path_factory.mktemp("package") / "out"
+    chalice_package(ROOT, out)
     return out
 
 
@@ -339,6 +344,27 @@ def test_package_zip_holds_the_app_and_runtime_dependencies_only(packaged):
     assert not top & {"tests", "infra", "bench", "docs", "moto", "pytest", "requests", ".chalice"}
     assert os.path.getsize(packaged / "deployment.zip") < 50 * 2**20    # Lambda's zipped limit
     assert unzipped < 250 * 2**20                                       # and unzipped limit
+
+
+def test_package_custom_domain_of_the_readme_serves_the_api_at_the_host_root(tmp_path):
+    """docker needs the registry at `https://<host>/v1/...`: README step 3's custom domain
+    maps the stage to the domain's root (API Gateway's own URL has the stage in the path)."""
+    for name in ("app.py", "chalicelib", "requirements.txt", ".chalice"):
+        copy = shutil.copytree if os.path.isdir(os.path.join(ROOT, name)) else shutil.copy
+        copy(os.path.join(ROOT, name), tmp_path / name)
+    config = chalice_config()
+    config["stages"]["dev"].update({
+        "api_gateway_endpoint_type": "REGIONAL",
+        "api_gateway_custom_domain": {
+            "domain_name": "registry.example.com",
+            "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/example"}})
+    (tmp_path / ".chalice" / "config.json").write_text(json.dumps(config))
+    chalice_package(str(tmp_path), tmp_path / "out")
+    template = load_template(str(tmp_path / "out" / "sam.yaml"))
+    (domain,) = resources(template, "AWS::ApiGateway::DomainName").values()
+    assert domain["DomainName"] == "registry.example.com"
+    (mapping,) = resources(template, "AWS::ApiGateway::BasePathMapping").values()
+    assert mapping["BasePath"] == "(none)" and mapping["RestApiId"] == {"Ref": "RestAPI"}
 
 
 @pytest.mark.parametrize("template", ["infra/template.yaml", "packaged sam.yaml"])
