@@ -13,6 +13,7 @@ from .models import COMPLETE, UPLOADING, Ancestry, Image
 from .names import IMAGE_ID
 
 MAX_JSON_BYTES = 256 * 1024   # a DynamoDB item holds 400 KB
+RECORD_ATTEMPTS = 5           # racing uploads of one image before giving up
 MAX_PARTS = 1000              # a plan carries one presigned URL per part: keep it < 1 MB
 MAX_LAYER_BYTES = 5 * 1024 ** 4   # S3's object limit
 ALREADY_EXISTS = "Image already exists"
@@ -57,8 +58,9 @@ def parse_json(image_id: str, body: bytes) -> ImageJson:
 def put_json(settings: Settings, image: ImageJson) -> None:
     """Store new (or retried, still uploading) image JSON; 409 once complete.
 
-    A retry replaces the record, so the layer uploaded for the old JSON (its checksum
-    was seeded with it) is discarded rather than left in S3 (§2.3 step 8)."""
+    The same bytes again (a retry, or a racing push of the same image) change nothing:
+    the layer and checksum seeded with them stay valid. Other JSON replaces the record,
+    and the layer uploaded for the old JSON is discarded, not left in S3 (§2.3 step 8)."""
     # A parent must be complete: an image still uploading is not readable (§4.20).
     if image.parent is not None and _ancestry_or_none(image.parent) is None:
         raise bad_request("Image depends on a non existing parent")
@@ -68,6 +70,8 @@ def put_json(settings: Settings, image: ImageJson) -> None:
         previous = None
     if previous is not None and previous.complete:
         raise conflict(ALREADY_EXISTS)
+    if previous is not None and previous.json == image.text:
+        return
     item = Image(image.image_id, json=image.text, parent=image.parent, status=UPLOADING)
     try:
         item.save(condition=Image.image_id.does_not_exist() | (Image.status == UPLOADING))
@@ -101,7 +105,7 @@ def put_layer(settings: Settings, image_id: str, body: bytes) -> None:
     storage.put_layer(settings, key, body)
     _record_layer(settings, image, key, [
         Image.layer_size.set(len(body)), Image.payload_checksum.set(checksum),
-        Image.layer_unverified.remove()])
+        Image.layer_unverified.remove()], checksum=checksum)
 
 
 def start_redirected_upload(settings: Settings, image_id: str) -> str:
@@ -168,21 +172,43 @@ def _parse_completion(body: bytes) -> tuple[str, list[tuple[int, str]]]:
 
 
 def _record_layer(settings: Settings, image: Image, key: str, actions: list,
-                  upload_id: str | None = None) -> None:
-    old_key, old_upload_id = image.layer_key, image.multipart_upload_id
+                  upload_id: str | None = None, checksum: str | None = None) -> None:
+    """Point the record at a new upload and discard the upload it replaces.
+
+    Conditional on the key read, so every replaced upload is discarded once instead of
+    left in S3. Racing uploads of the same bytes (`checksum`, known for inline bodies)
+    keep the first one recorded; others replace it, the last one winning."""
     upload_action = (Image.multipart_upload_id.set(upload_id) if upload_id
                      else Image.multipart_upload_id.remove())
-    try:
-        # The JSON must be the one the checksum was seeded with.
-        image.update(actions=[Image.layer_key.set(key), upload_action, *actions],
-                     condition=(Image.status == UPLOADING) & (Image.json == image.json))
-    except UpdateError as error:
-        _discard_layer(settings, key, upload_id)
-        if _condition_failed(error):
-            raise conflict(ALREADY_EXISTS)
-        raise
-    if old_key:
-        _discard_layer(settings, old_key, old_upload_id)
+    json_text = image.json      # the JSON the checksum was seeded with
+    for _attempt in range(RECORD_ATTEMPTS):
+        old_key, old_upload_id = image.layer_key, image.multipart_upload_id
+        same_key = (Image.layer_key.does_not_exist() if old_key is None
+                    else Image.layer_key == old_key)
+        try:
+            image.update(actions=[Image.layer_key.set(key), upload_action, *actions],
+                         condition=(Image.status == UPLOADING) & (Image.json == json_text)
+                         & same_key)
+        except UpdateError as error:
+            if _condition_failed(error) and _reread_still_uploading(image, json_text):
+                if checksum is not None and image.payload_checksum == checksum:
+                    _discard_layer(settings, key, upload_id)   # the same bytes are recorded
+                    return
+                continue        # another upload was recorded first: replace that one
+            _discard_layer(settings, key, upload_id)
+            if _condition_failed(error):
+                raise conflict(ALREADY_EXISTS)
+            raise
+        if old_key:
+            _discard_layer(settings, old_key, old_upload_id)
+        return
+    _discard_layer(settings, key, upload_id)
+    raise conflict("Concurrent layer uploads for this image; retry")
+
+
+def _reread_still_uploading(image: Image, json_text: str) -> bool:
+    image.refresh(consistent_read=True)
+    return image.status == UPLOADING and image.json == json_text
 
 
 def _discard_layer(settings: Settings, key: str, upload_id: str | None) -> None:

@@ -104,12 +104,21 @@ def test_put_json_4_20_retry_while_uploading_replaces_json_and_checksum(client):
     assert client.http.get(f"/v1/images/{image_id}/json").body == second
 
 
-def test_put_json_4_20_retry_discards_the_layer_of_the_old_json(client, aws):
+def test_put_json_4_20_other_json_discards_the_layer_of_the_old_json(client, aws):
     image = put_image(client.http, complete=False)
+    other = json.dumps({"id": image.id, "comment": "changed"}).encode()
     assert len(stored_state(aws)["s3"]) == 1
-    assert_true(put_json(client.http, image.id, image.json))
+    assert_true(put_json(client.http, image.id, other))
     assert stored_state(aws)["s3"] == []                      # nothing left orphaned
     assert_true(put_layer(client.http, image.id, image.layer))
+    assert_true(put_checksum(client.http, image.id, payload_checksum(other, image.layer)))
+
+
+def test_put_json_4_20_same_bytes_again_keep_the_uploaded_layer(client, aws):
+    image = put_image(client.http, complete=False)
+    before = stored_state(aws)
+    assert_true(put_json(client.http, image.id, image.json))  # a retry or a racing push
+    assert stored_state(aws) == before
     assert_true(put_checksum(client.http, image.id, image.checksum))
 
 
