@@ -5,7 +5,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import models, repositories
-from .errors import bad_request, not_found
+from .errors import bad_request, conflict, not_found
 from .models import Ancestry, Image, Repository, Tag
 from .names import IMAGE_ID
 
@@ -53,8 +53,12 @@ def set_tag(repository: str, tag: str, image_id: str, user_agent: str | None) ->
             transaction.save(Tag(repository, tag, image_id=image_id, metadata=metadata))
             transaction.update(Repository(repository), actions=repo_actions)
     except TransactWriteError as error:
-        if error.cause_response_code == "TransactionCanceledException":
+        reasons = error.cancellation_reasons
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
             raise not_found("Image not found")
+        if error.cause_response_code == "TransactionCanceledException":
+            # DynamoDB cancels transactions racing on the same item (TransactionConflict).
+            raise conflict("The repository is being updated by another request; retry")
         raise
     repositories.record_readable(repository, _ancestry_or_self(image_id))
 

@@ -157,3 +157,28 @@ def test_single_component_name_4_12_that_looks_like_an_image_id_is_400(client):
     response = client.http.get(f"/v1/repositories/{new_id()}/tags")
     assert response.status_code == 400
     assert error_of(response) == "Invalid repository name (looks like an image ID)"
+
+
+def test_put_tag_racing_transaction_is_409_not_image_not_found(client, monkeypatch):
+    """DynamoDB cancels a transaction that races another on the same item with reason
+    TransactionConflict (TransactWriteItems API reference); moto serialises transactions,
+    so that answer is injected at botocore for this one call."""
+    import botocore.client
+    from botocore.exceptions import ClientError
+    image = put_image(client.http)
+    make_api_call = botocore.client.BaseClient._make_api_call
+
+    def conflicting(self, operation, params):
+        if operation == "TransactWriteItems":
+            raise ClientError({"Error": {"Code": "TransactionCanceledException",
+                                         "Message": "Transaction cancelled"},
+                               "CancellationReasons": [{"Code": "None"}, {"Code": "None"}, {
+                                   "Code": "TransactionConflict",
+                                   "Message": "Transaction is ongoing for the item"}]},
+                              operation)
+        return make_api_call(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", conflicting)
+    response = put_tag(client.http, "ns/repo", "latest", image.id)
+    assert response.status_code == 409
+    assert "retry" in error_of(response)
