@@ -45,12 +45,15 @@ def push(session: Session, ref: Reference, source: str, progress: Progress, *, j
 
 def _present(session: Session, base: str, chain, jobs: int) -> set[str]:
     """Existence probes (§5.4 step 3.1): 200 means pushed already, anything else: upload."""
-    def probe(image):
-        response = session.call("GET", f"/images/{image.id}/json", "probe", base=base,
-                                expect=range(100, 600))
-        return image.id if response.status_code == 200 else None
     with ThreadPoolExecutor(max_workers=min(jobs, 5)) as pool:
-        return set(pool.map(probe, chain)) - {None}
+        found = pool.map(lambda image: _complete(session, base, image.id), chain)
+        return {image.id for image, complete in zip(chain, found) if complete}
+
+
+def _complete(session: Session, base: str, image_id: str) -> bool:
+    response = session.call("GET", f"/images/{image_id}/json", f"probe {image_id[:12]}",
+                            base=base, expect=range(100, 600))
+    return response.status_code == 200
 
 
 def _push_image(session: Session, base: str, layer: layers.Prepared, progress: Progress,
@@ -69,8 +72,11 @@ def _push_image(session: Session, base: str, layer: layers.Prepared, progress: P
     response = session.call("PUT", f"/images/{image_id}/checksum", what, base=base, data=b"",
                             headers={"X-Docker-Checksum-Payload": layer.checksum},
                             expect=range(100, 600))
-    if response.status_code != 200 and error_message(response) != ALREADY_EXISTS:
-        if error_message(response) == "Checksum mismatch":
-            raise CliError(f"{what}: the registry's copy of the layer does not match "
-                           "(checksum mismatch); push again")
-        session.check(response, (200,), what)
+    # A 409 after a retried request: the first attempt may have completed the image.
+    if response.status_code == 200 or error_message(response) == ALREADY_EXISTS or (
+            response.status_code == 409 and _complete(session, base, image_id)):
+        return
+    if error_message(response) == "Checksum mismatch":
+        raise CliError(f"{what}: the registry's copy of the layer does not match "
+                       "(checksum mismatch); push again")
+    session.check(response, (200,), what)
