@@ -110,6 +110,8 @@ def stage_names(stage: str) -> dict:
 def _table_suffix(table: str) -> str:
     from chalicelib.models import ALL_MODELS
     suffixes = [m.Meta.table_suffix for m in ALL_MODELS if table.endswith("-" + m.Meta.table_suffix)]
+    if not suffixes:
+        raise KeyError(f"the app called table {table}, which is no model's in chalicelib/models.py")
     return max(suffixes, key=len)         # "repository-images", not "images"
 
 
