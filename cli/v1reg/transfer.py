@@ -125,7 +125,7 @@ def _fetch(session: Session, image_id: str, partial: str, size: int, bar, what: 
             # Follows the 302 to a fresh presigned URL each time; Range goes along (§4.17).
             with session.call("GET", f"/images/{image_id}/layer", what, headers=headers,
                               expect=(200, 206, 416), stream=True) as response:
-                if response.status_code == 416 or (have and response.status_code == 200):
+                if have and response.status_code in (200, 416):
                     os.remove(partial)           # range not honoured: start over
                     continue
                 with open(partial, "ab") as out:
