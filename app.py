@@ -98,11 +98,11 @@ def root():
 @route("/v1/images/{image_id}/json", ["PUT"], guarded=True)
 def put_image_json(image_id):
     image_id = names.image_id(image_id)
-    auth.authorize(request(), WRITE, image_id=image_id)
+    writer = auth.authorize(request(), WRITE, image_id=image_id)
     image = images.parse_json(image_id, request().raw_body)
     if image.parent:
         auth.authorize(request(), READ, image_id=image.parent)
-    images.put_json(config.settings(), image)
+    images.put_json(config.settings(), image, lambda: auth.claim_repository(writer, image_id))
     return true()
 
 
@@ -122,26 +122,27 @@ def get_image_json(image_id):
 @route("/v1/images/{image_id}/layer", ["PUT"], guarded=True)
 def put_image_layer(image_id):
     image_id = names.image_id(image_id)
-    auth.authorize(request(), WRITE, image_id=image_id)
+    repository = auth.authorize(request(), WRITE, image_id=image_id).repository
     settings = config.settings()
     upload_mode = header("X-Registry-Upload")
     if upload_mode == "redirect":
-        url = images.start_redirected_upload(settings, image_id)
+        url = images.start_redirected_upload(settings, image_id, repository)
         return responses.empty(307, {"Location": url})
     if upload_mode == "multipart":
         size = images.parse_layer_size(header("X-Registry-Layer-Size"))
-        return responses.json_response(images.start_multipart_upload(settings, image_id, size))
+        return responses.json_response(
+            images.start_multipart_upload(settings, image_id, size, repository))
     if upload_mode is not None:
         raise bad_request("X-Registry-Upload must be 'redirect' or 'multipart'")
-    images.put_layer(settings, image_id, request().raw_body)
+    images.put_layer(settings, image_id, request().raw_body, repository)
     return true()
 
 
 @route("/v1/images/{image_id}/layer/multipart", ["POST"], guarded=True)
 def complete_multipart_layer(image_id):
     image_id = names.image_id(image_id)
-    auth.authorize(request(), WRITE, image_id=image_id)
-    images.complete_multipart_upload(config.settings(), image_id, request().raw_body)
+    repository = auth.authorize(request(), WRITE, image_id=image_id).repository
+    images.complete_multipart_upload(config.settings(), image_id, request().raw_body, repository)
     return true()
 
 
@@ -163,9 +164,10 @@ def get_image_layer(image_id):
 @route("/v1/images/{image_id}/checksum", ["PUT"], guarded=True)
 def put_image_checksum(image_id):
     image_id = names.image_id(image_id)
-    principal = auth.authorize(request(), WRITE, image_id=image_id)
-    images.put_checksum(config.settings(), image_id, header("X-Docker-Checksum-Payload"))
-    repositories.record_upload(principal.repository, image_id)
+    repository = auth.authorize(request(), WRITE, image_id=image_id).repository
+    images.put_checksum(config.settings(), image_id, header("X-Docker-Checksum-Payload"),
+                        repository)
+    repositories.record_upload(repository, image_id)
     return true()
 
 

@@ -14,7 +14,7 @@ import time
 from . import config, tokens, users
 from .errors import ApiError, forbidden, unauthorized
 from .permissions import (DELETE, READ, WRITE, Principal,  # noqa: F401 — app.py's vocabulary
-                          check_image, check_repository)
+                          check_image, check_repository, claim_repository)
 
 ANONYMOUS = Principal()
 log = logging.getLogger(__name__)

@@ -1,6 +1,7 @@
 """`/v1/images/<id>/...`: image JSON, layers, checksums and ancestry (spec §2.3–2.9, §4.20)."""
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -9,7 +10,7 @@ from pynamodb.transactions import TransactWrite
 from . import models, storage
 from .config import Settings
 from .errors import ApiError, bad_request, conflict, not_found
-from .models import COMPLETE, UPLOADING, Ancestry, Image
+from .models import COMPLETE, UPLOADING, Ancestry, Image, ImageClaim, RepositoryImage, Upload
 from .names import IMAGE_ID
 
 MAX_JSON_BYTES = 256 * 1024   # a DynamoDB item holds 400 KB
@@ -55,8 +56,12 @@ def parse_json(image_id: str, body: bytes) -> ImageJson:
     return ImageJson(image_id, text, parent)
 
 
-def put_json(settings: Settings, image: ImageJson) -> None:
-    """Store new (or retried, still uploading) image JSON; 409 once complete.
+def put_json(settings: Settings, image: ImageJson,
+             claim_through: Callable[[], str | None]) -> None:
+    """Store new (or retried, still uploading) image JSON; 409 once complete, unless
+    `claim_through()` names a repository: the caller may write the image through it but
+    not read it, so a claim starts instead (a re-upload kept apart, accepted at PUT
+    checksum only if it is the same image; docker 1.10+ ids are content-derived, §4.14).
 
     The same bytes again (a retry, or a racing push of the same image) change nothing:
     the layer and checksum seeded with them stay valid. Other JSON replaces the record,
@@ -64,17 +69,18 @@ def put_json(settings: Settings, image: ImageJson) -> None:
     # A parent must be complete: an image still uploading is not readable (§4.20).
     if image.parent is not None and _ancestry_or_none(image.parent) is None:
         raise bad_request("Image depends on a non existing parent")
-    try:
-        previous = Image.get(image.image_id)
-    except DoesNotExist:
-        previous = None
+    previous = _get_or_none(Image, image.image_id)
+    item = Image(image.image_id, json=image.text, parent=image.parent, status=UPLOADING)
     if previous is not None and previous.complete:
-        raise conflict(ALREADY_EXISTS)
+        repository = claim_through()
+        if repository is None:
+            raise conflict(ALREADY_EXISTS)
+        previous = _get_or_none(ImageClaim, image.image_id, repository)
+        item = ImageClaim(image.image_id, repository, json=image.text, status=UPLOADING)
     if previous is not None and previous.json == image.text:
         return
-    item = Image(image.image_id, json=image.text, parent=image.parent, status=UPLOADING)
     try:
-        item.save(condition=Image.image_id.does_not_exist() | (Image.status == UPLOADING))
+        item.save(condition=type(item).image_id.does_not_exist() | (Upload.status == UPLOADING))
     except PutError as error:
         if _condition_failed(error):
             raise conflict(ALREADY_EXISTS)
@@ -83,19 +89,30 @@ def put_json(settings: Settings, image: ImageJson) -> None:
         _discard_layer(settings, previous.layer_key, previous.multipart_upload_id)
 
 
-def _uploading_image(image_id: str) -> Image:
+def _get_or_none(model, *keys):
     try:
-        image = Image.get(image_id)
+        return model.get(*keys)
     except DoesNotExist:
+        return None
+
+
+def _upload(image_id: str, repository: str | None, refusal: str = ALREADY_EXISTS) -> Upload:
+    """Where a layer or checksum goes: the image while it uploads, else the caller's
+    claim on the complete image (started by PUT json through `repository`)."""
+    image = _get_or_none(Image, image_id)
+    if image is None:
         raise _image_not_found()
-    if image.complete:
-        raise conflict(ALREADY_EXISTS)
-    return image
+    if not image.complete:
+        return image
+    claim = _get_or_none(ImageClaim, image_id, repository) if repository else None
+    if claim is None:
+        raise conflict(refusal)
+    return claim
 
 
-def put_layer(settings: Settings, image_id: str, body: bytes) -> None:
+def put_layer(settings: Settings, image_id: str, body: bytes, repository: str | None) -> None:
     """Store an inline layer body and its payload checksum (§2.4, §4.13.1)."""
-    image = _uploading_image(image_id)
+    image = _upload(image_id, repository)
     limit = settings.inline_layer_limit
     if limit and len(body) > limit:
         raise ApiError(413, f"Layer larger than the inline limit of {limit} bytes; "
@@ -104,17 +121,17 @@ def put_layer(settings: Settings, image_id: str, body: bytes) -> None:
     checksum = "sha256:" + hashlib.sha256(image.json.encode() + b"\n" + body).hexdigest()
     storage.put_layer(settings, key, body)
     _record_layer(settings, image, key, [
-        Image.layer_size.set(len(body)), Image.payload_checksum.set(checksum),
-        Image.layer_unverified.remove()], checksum=checksum)
+        Upload.layer_size.set(len(body)), Upload.payload_checksum.set(checksum),
+        Upload.layer_unverified.remove()], checksum=checksum)
 
 
-def start_redirected_upload(settings: Settings, image_id: str) -> str:
+def start_redirected_upload(settings: Settings, image_id: str, repository: str | None) -> str:
     """Reserve a layer key for a presigned S3 PUT; verified at PUT checksum."""
-    image = _uploading_image(image_id)
+    image = _upload(image_id, repository)
     key = storage.new_layer_key(image_id)
     _record_layer(settings, image, key, [
-        Image.layer_size.remove(), Image.payload_checksum.remove(),
-        Image.layer_unverified.set(True)])
+        Upload.layer_size.remove(), Upload.payload_checksum.remove(),
+        Upload.layer_unverified.set(True)])
     return storage.presigned_put(settings, key)
 
 
@@ -125,32 +142,34 @@ def parse_layer_size(value: str | None) -> int:
     return int(value)
 
 
-def start_multipart_upload(settings: Settings, image_id: str, layer_size: int) -> dict:
+def start_multipart_upload(settings: Settings, image_id: str, layer_size: int,
+                           repository: str | None) -> dict:
     """Open an S3 multipart upload and hand out presigned part URLs; verified at PUT checksum."""
-    image = _uploading_image(image_id)
+    image = _upload(image_id, repository)
     part_size = max(settings.multipart_part_size, -(-layer_size // MAX_PARTS))
     key = storage.new_layer_key(image_id)
     upload_id = storage.start_multipart(settings, key)
     _record_layer(settings, image, key, [
-        Image.layer_size.remove(), Image.payload_checksum.remove(),
-        Image.layer_unverified.set(True)], upload_id)
+        Upload.layer_size.remove(), Upload.payload_checksum.remove(),
+        Upload.layer_unverified.set(True)], upload_id)
     parts = [{"number": number, "url": storage.presigned_part(settings, key, upload_id, number)}
              for number in range(1, -(-layer_size // part_size) + 1)]
     return {"upload_id": upload_id, "part_size": part_size, "parts": parts}
 
 
-def complete_multipart_upload(settings: Settings, image_id: str, body: bytes) -> None:
+def complete_multipart_upload(settings: Settings, image_id: str, body: bytes,
+                              repository: str | None) -> None:
     """Join the uploaded parts (body `{"upload_id", "parts": [{"number", "etag"}]}`)."""
     upload_id, parts = _parse_completion(body)
-    image = _uploading_image(image_id)
+    image = _upload(image_id, repository)
     if image.multipart_upload_id is None or image.multipart_upload_id != upload_id:
         raise not_found("Multipart upload not found")
     refused = storage.complete_multipart(settings, image.layer_key, upload_id, parts)
     if refused:
         raise bad_request(f"S3 refused the part list: {refused}")
     try:
-        image.update(actions=[Image.multipart_upload_id.remove()],
-                     condition=(Image.status == UPLOADING) & (Image.layer_key == image.layer_key))
+        image.update(actions=[Upload.multipart_upload_id.remove()],
+                     condition=(Upload.status == UPLOADING) & (Upload.layer_key == image.layer_key))
     except UpdateError as error:
         if _condition_failed(error):
             raise conflict("Layer upload was replaced")
@@ -171,23 +190,23 @@ def _parse_completion(body: bytes) -> tuple[str, list[tuple[int, str]]]:
     return upload_id, parts
 
 
-def _record_layer(settings: Settings, image: Image, key: str, actions: list,
+def _record_layer(settings: Settings, image: Upload, key: str, actions: list,
                   upload_id: str | None = None, checksum: str | None = None) -> None:
     """Point the record at a new upload and discard the upload it replaces.
 
     Conditional on the key read, so every replaced upload is discarded once instead of
     left in S3. Racing uploads of the same bytes (`checksum`, known for inline bodies)
     keep the first one recorded; others replace it, the last one winning."""
-    upload_action = (Image.multipart_upload_id.set(upload_id) if upload_id
-                     else Image.multipart_upload_id.remove())
+    upload_action = (Upload.multipart_upload_id.set(upload_id) if upload_id
+                     else Upload.multipart_upload_id.remove())
     json_text = image.json      # the JSON the checksum was seeded with
     for _attempt in range(RECORD_ATTEMPTS):
         old_key, old_upload_id = image.layer_key, image.multipart_upload_id
-        same_key = (Image.layer_key.does_not_exist() if old_key is None
-                    else Image.layer_key == old_key)
+        same_key = (Upload.layer_key.does_not_exist() if old_key is None
+                    else Upload.layer_key == old_key)
         try:
-            image.update(actions=[Image.layer_key.set(key), upload_action, *actions],
-                         condition=(Image.status == UPLOADING) & (Image.json == json_text)
+            image.update(actions=[Upload.layer_key.set(key), upload_action, *actions],
+                         condition=(Upload.status == UPLOADING) & (Upload.json == json_text)
                          & same_key)
         except UpdateError as error:
             if _condition_failed(error) and _reread_still_uploading(image, json_text):
@@ -206,8 +225,11 @@ def _record_layer(settings: Settings, image: Image, key: str, actions: list,
     raise conflict("Concurrent layer uploads for this image; retry")
 
 
-def _reread_still_uploading(image: Image, json_text: str) -> bool:
-    image.refresh(consistent_read=True)
+def _reread_still_uploading(image: Upload, json_text: str) -> bool:
+    try:
+        image.refresh(consistent_read=True)
+    except DoesNotExist:        # a claim accepted meanwhile
+        return False
     return image.status == UPLOADING and image.json == json_text
 
 
@@ -218,25 +240,23 @@ def _discard_layer(settings: Settings, key: str, upload_id: str | None) -> None:
     storage.delete_layer(settings, key)
 
 
-def put_checksum(settings: Settings, image_id: str, payload_checksum: str | None) -> None:
-    """Verify the payload checksum and make the image readable (§2.5)."""
+def put_checksum(settings: Settings, image_id: str, payload_checksum: str | None,
+                 repository: str | None) -> None:
+    """Verify the payload checksum and make the image readable (§2.5), or accept a claim."""
     if payload_checksum is None:
         raise ApiError(412, "Missing X-Docker-Checksum-Payload header "
                             "(upgrade docker to 0.10 or later)")
     if not payload_checksum:
         raise bad_request("Missing Image's checksum")
-    try:
-        image = Image.get(image_id)
-    except DoesNotExist:
-        raise _image_not_found()
-    if image.complete:
-        raise conflict("Cannot set this image checksum")
+    image = _upload(image_id, repository, "Cannot set this image checksum")
     if image.multipart_upload_id:
         raise bad_request("Multipart upload not completed")
     if image.layer_unverified:
         _verify_stored_layer(settings, image)
     if image.payload_checksum != payload_checksum:
         raise bad_request("Checksum mismatch")
+    if isinstance(image, ImageClaim):
+        return _accept_claim(settings, image)
     parent_ancestry = (_ancestry_or_none(image.parent) or []) if image.parent else []
     try:
         with TransactWrite(connection=models.connection()) as transaction:
@@ -250,16 +270,36 @@ def put_checksum(settings: Settings, image_id: str, payload_checksum: str | None
         raise
 
 
-def _verify_stored_layer(settings: Settings, image: Image) -> None:
+def _accept_claim(settings: Settings, claim: ImageClaim) -> None:
+    """The claim proves possession only if json and layer hash to the image's payload
+    checksum; then the image is readable through the claimer's repository and the claim's
+    copy goes (the image keeps its own). A mismatch changes nothing: retry the claim."""
+    if Image.get(claim.image_id).payload_checksum != claim.payload_checksum:
+        raise bad_request("Checksum mismatch")
+    try:
+        with TransactWrite(connection=models.connection()) as transaction:
+            transaction.delete(claim, condition=(Upload.layer_key == claim.layer_key)
+                               & (Upload.payload_checksum == claim.payload_checksum))
+            transaction.update(RepositoryImage(claim.repository, claim.image_id),
+                               actions=[RepositoryImage.readable.set(True)],
+                               condition=RepositoryImage.image_id.exists())
+    except TransactWriteError as error:
+        if error.cause_response_code == "TransactionCanceledException":
+            raise conflict("Cannot set this image checksum")
+        raise
+    storage.delete_layer(settings, claim.layer_key)
+
+
+def _verify_stored_layer(settings: Settings, image: Upload) -> None:
     """Hash an object that arrived through a presigned PUT, once."""
     result = storage.hash_layer(settings, image.layer_key, image.json.encode() + b"\n")
     if result is None:
         raise bad_request("Checksum mismatch")   # nothing was uploaded
     checksum, size = result
     try:
-        image.update(actions=[Image.payload_checksum.set(checksum), Image.layer_size.set(size),
-                              Image.layer_unverified.remove()],
-                     condition=(Image.layer_key == image.layer_key) & (Image.status == UPLOADING))
+        image.update(actions=[Upload.payload_checksum.set(checksum), Upload.layer_size.set(size),
+                              Upload.layer_unverified.remove()],
+                     condition=(Upload.layer_key == image.layer_key) & (Upload.status == UPLOADING))
     except UpdateError as error:
         if _condition_failed(error):
             raise conflict("Cannot set this image checksum")

@@ -1,4 +1,4 @@
-"""PynamoDB models: one table each for images, ancestry, tags, repositories,
+"""PynamoDB models: one table each for images, image claims, ancestry, tags, repositories,
 repository membership, users and login failures. Table names, region and
 endpoint come from config through bind(), called once per request by the app."""
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
@@ -22,13 +22,9 @@ class _Base(Model):
         max_retry_attempts = 2
 
 
-class Image(_Base):
-    """An image's JSON (verbatim) and upload state (spec §4.20)."""
-    class Meta(_Base.Meta):
-        table_suffix = "images"
-    image_id = UnicodeAttribute(hash_key=True)
+class Upload(_Base):
+    """The upload state an image and a claim on it share (spec §4.20); no table of its own."""
     json = UnicodeAttribute()
-    parent = UnicodeAttribute(null=True)
     status = UnicodeAttribute()                         # UPLOADING | COMPLETE
     layer_key = UnicodeAttribute(null=True)             # S3 key, opaque here
     layer_size = NumberAttribute(null=True)
@@ -39,6 +35,24 @@ class Image(_Base):
     @property
     def complete(self) -> bool:
         return self.status == COMPLETE
+
+
+class Image(Upload):
+    """An image's JSON (verbatim) and upload state (spec §4.20)."""
+    class Meta(_Base.Meta):
+        table_suffix = "images"
+    image_id = UnicodeAttribute(hash_key=True)
+    parent = UnicodeAttribute(null=True)
+
+
+class ImageClaim(Upload):
+    """A re-upload of a complete image by a pusher who may write it through `repository`
+    but not read it: proof of possession, accepted when its payload checksum equals the
+    image's. Always `uploading`; deleted once accepted."""
+    class Meta(_Base.Meta):
+        table_suffix = "image-claims"
+    image_id = UnicodeAttribute(hash_key=True)
+    repository = UnicodeAttribute(range_key=True)
 
 
 class Ancestry(_Base):
@@ -111,7 +125,7 @@ class LoginFailure(_Base):
     expires_at = NumberAttribute()                      # DynamoDB TTL attribute
 
 
-ALL_MODELS = (Image, Ancestry, Tag, Repository, RepositoryImage, User, LoginFailure)
+ALL_MODELS = (Image, ImageClaim, Ancestry, Tag, Repository, RepositoryImage, User, LoginFailure)
 _bound: Settings | None = None
 
 

@@ -80,17 +80,29 @@ def check_image(principal: Principal, action: str, image_id: str) -> Principal:
 
 
 def _check_image_read(principal: Principal, image_id: str) -> None:
+    if not may_read_image(principal, image_id):
+        raise _denied(principal, READ, "Image")
+
+
+def may_read_image(principal: Principal, image_id: str) -> bool:
     if principal.admin:
-        return
+        return True
     token = principal.token
     if token is not None and READ in TOKEN_ALLOWS[token.access]:
         held = repositories.membership(token.repository, image_id)
         if held is not None and held.readable:
-            return
+            return True
     names = {item.repository for item in repositories.holders(image_id) if item.readable}
-    if any(may_read(principal, repository) for repository in repositories.records(names)):
-        return
-    raise _denied(principal, READ, "Image")
+    return any(may_read(principal, repository) for repository in repositories.records(names))
+
+
+def claim_repository(writer: Principal, image_id: str) -> str | None:
+    """For a writer (check_image WRITE's result) of a complete image they may not read:
+    the repository through which they must prove they hold its bytes (images.put_json
+    starts a claim); None if they may read it (the push skips it as it exists, §5.9)."""
+    if writer.repository is None or may_read_image(writer, image_id):
+        return None
+    return writer.repository
 
 
 def _writable_holder(principal: Principal, image_id: str) -> str | None:
