@@ -27,7 +27,10 @@ SNAPSHOT_EVERY_SECONDS = 2.0
 
 
 class Snapshots:
-    """Saves moto's backends to disk between write requests, never during one."""
+    """Saves moto's backends to disk between moto's write requests, never during one.
+
+    The guard sits in front of moto itself (see guard_writes), so it also covers the
+    bytes clients PUT straight to presigned URLs and the admin command's writes."""
 
     def __init__(self, data_dir: str):
         self.path = os.path.join(data_dir, SNAPSHOT_FILE)
@@ -122,7 +125,7 @@ def read_chunked(rfile) -> bytes:
     return bytes(body)
 
 
-def request_handler(snapshots: Snapshots):
+def request_handler():
     from chalice.local import ChaliceRequestHandler, ForbiddenError, NotAuthorizedError
 
     class RegistryRequestHandler(ChaliceRequestHandler):
@@ -144,12 +147,8 @@ def request_handler(snapshots: Snapshots):
                 self._send_http_response(400, {"Content-Type": "application/json"},
                                          json.dumps({"error": str(error)}))
 
-        def _handle_write(self):
-            with snapshots.writing():
-                self._generic_handle()
-
-        do_GET = do_HEAD = do_OPTIONS = _generic_handle
-        do_PUT = do_POST = do_DELETE = do_PATCH = _handle_write
+        do_GET = do_HEAD = do_OPTIONS = do_PUT = do_POST = do_DELETE = do_PATCH = \
+            _generic_handle
 
         def _send_error_response(self, error):
             # API Gateway's unknown-route answer is 403; registries answer 404
@@ -204,11 +203,27 @@ def token_secret(data_dir: str) -> str:
         return file.read().strip()
 
 
-def start_moto(host: str, port: int):
+READ_OPERATIONS = ("Get", "BatchGet", "TransactGet", "Query", "Scan", "Describe", "List")
+
+
+def guard_writes(app, snapshots: Snapshots):
+    """moto's WSGI app, with every write request excluded from snapshots."""
+    def guarded(environ, start_response):
+        operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]  # DynamoDB POSTs
+        if environ["REQUEST_METHOD"] in ("GET", "HEAD") or operation.startswith(READ_OPERATIONS):
+            return app(environ, start_response)
+        with snapshots.writing():
+            return list(app(environ, start_response))
+    return guarded
+
+
+def start_moto(host: str, port: int, snapshots: Snapshots):
     from moto.server import ThreadedMotoServer
     logging.getLogger("werkzeug").setLevel(logging.WARNING)   # one log line per S3 call otherwise
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
+    # ThreadedMotoServer exposes no hook; werkzeug reads `.app` for every request.
+    server._server.app = guard_writes(server._server.app, snapshots)
     return server
 
 
@@ -229,7 +244,7 @@ def main(argv=None) -> None:
 
     snapshots = Snapshots(args.data_dir)
     restored = snapshots.restore()
-    moto = start_moto(args.host, args.moto_port)
+    moto = start_moto(args.host, args.moto_port, snapshots)
     moto_host, moto_port = moto.get_host_and_port()
     os.environ["REGISTRY_AWS_ENDPOINT"] = f"http://{advertised}:{moto_port}"
     _write(args.data_dir, ENDPOINT_FILE, os.environ["REGISTRY_AWS_ENDPOINT"])
@@ -252,7 +267,7 @@ def main(argv=None) -> None:
 
     server = create_local_server(config.chalice_app, config, args.host, args.port)
     server.server.RequestHandlerClass = functools.partial(
-        request_handler(snapshots), app_object=config.chalice_app, config=config)
+        request_handler(), app_object=config.chalice_app, config=config)
     stop = threading.Event()
     threading.Thread(target=snapshots.save_periodically, args=(stop,), daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
