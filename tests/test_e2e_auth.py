@@ -145,11 +145,17 @@ def test_push_4_22_cannot_tag_or_parent_an_image_one_cannot_read(stack, accounts
     docker_v1.push(stack.url, "alice/vault", secret, auth=accounts["alice"])
     set_access(stack, "alice/vault", "private", accounts["alice"])
     stolen = secret[0].id
-    # bobby announces the guessed id and tags it: refused, it stays invisible
-    with pytest.raises(docker_v1.ProtocolError) as tagging:
-        docker_v1.push(stack.url, "bobby/loot", secret, auth=accounts["bobby"])
-    assert tagging.value.calls[-1].status == 404
+    # bobby announces the guessed id without its bytes: his re-upload fails the proof of
+    # possession (tests/test_e2e_claims.py), tagging it is refused, it stays invisible
+    guessed = [docker_v1.Image(stolen, secret[0].json, b"guessed bytes")]
+    with pytest.raises(docker_v1.ProtocolError) as claiming:
+        docker_v1.push(stack.url, "bobby/loot", guessed, auth=accounts["bobby"])
+    assert (claiming.value.calls[-1].status, claiming.value.calls[-1].error) == (
+        400, "Checksum mismatch")
     bobby = {"Authorization": basic(*accounts["bobby"])}
+    tagging = requests.put(f"{stack.url}/v1/repositories/bobby/loot/tags/latest",
+                           data=json.dumps(stolen), headers={**bobby, **JSON})
+    assert tagging.status_code == 404
     assert requests.get(f"{stack.url}/v1/images/{stolen}/json", headers=bobby).status_code == 404
     # a child image naming it as parent is refused as well
     child = docker_v1.chain([b"child"])[0]
