@@ -46,9 +46,10 @@ def image_rows(settings) -> dict:
     return {name: state[name] for name in (IMAGES, ANCESTRY, "s3")}
 
 
+@pytest.mark.parametrize("credential", ["bobby", "bobby_basic"])
 def test_claim_with_the_same_bytes_makes_the_image_readable_through_the_claimers_repository(
-        world, aws):
-    bobby, base, top = world["bobby"], world["base"], world["top"]
+        world, aws, credential):
+    bobby, base, top = world[credential], world["base"], world["top"]
     before = image_rows(aws)
     assert bobby.get(f"/v1/images/{base.id}/json").status_code == 404      # §5.4 probe
     put_image(bobby, image_id=base.id, layer=base.layer)           # json, layer, checksum: 200
