@@ -10,10 +10,10 @@ DATA   ?= .data
 
 .PHONY: run test admin deploy clean
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-cli.txt cli/pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-cli.txt constraints.txt cli/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-cli.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-cli.txt -c constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e ./cli
 	touch $(STAMP)
 
