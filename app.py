@@ -164,10 +164,9 @@ def get_image_layer(image_id):
 @route("/v1/images/{image_id}/checksum", ["PUT"], guarded=True)
 def put_image_checksum(image_id):
     image_id = names.image_id(image_id)
-    repository = auth.authorize(request(), WRITE, image_id=image_id).repository
+    writer = auth.authorize(request(), WRITE, image_id=image_id)
     images.put_checksum(config.settings(), image_id, header("X-Docker-Checksum-Payload"),
-                        repository)
-    repositories.record_upload(repository, image_id)
+                        writer.repository, lambda: auth.may_read_image(writer, image_id))
     return true()
 
 

@@ -14,7 +14,8 @@ import time
 from . import config, tokens, users
 from .errors import ApiError, forbidden, unauthorized
 from .permissions import (DELETE, READ, WRITE, Principal,  # noqa: F401 — app.py's vocabulary
-                          check_image, check_repository, claim_repository)
+                          check_image, check_repository, claim_repository,
+                          may_read_image)
 
 ANONYMOUS = Principal()
 log = logging.getLogger(__name__)

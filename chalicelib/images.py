@@ -241,13 +241,33 @@ def _discard_layer(settings: Settings, key: str, upload_id: str | None) -> None:
 
 
 def put_checksum(settings: Settings, image_id: str, payload_checksum: str | None,
-                 repository: str | None) -> None:
-    """Verify the payload checksum and make the image readable (§2.5), or accept a claim."""
+                 repository: str | None, may_read: Callable[[], bool]) -> None:
+    """Verify the payload checksum and make the image readable (§2.5) through
+    `repository`, or accept a claim."""
     if payload_checksum is None:
         raise ApiError(412, "Missing X-Docker-Checksum-Payload header "
                             "(upgrade docker to 0.10 or later)")
     if not payload_checksum:
         raise bad_request("Missing Image's checksum")
+    try:
+        _complete(settings, image_id, payload_checksum, repository)
+    except ApiError as refusal:
+        if refusal.status == 409 and _completed_by_a_racer(image_id, payload_checksum, may_read):
+            raise conflict(ALREADY_EXISTS)
+        raise
+
+
+def _completed_by_a_racer(image_id: str, payload_checksum: str,
+                          may_read: Callable[[], bool]) -> bool:
+    """A racing push of the same bytes completed the image first. A caller who may read
+    it is told it exists (§5.9), so docker goes on to its tags instead of failing."""
+    image = _get_or_none(Image, image_id)
+    return (image is not None and image.complete
+            and image.payload_checksum == payload_checksum and may_read())
+
+
+def _complete(settings: Settings, image_id: str, payload_checksum: str,
+              repository: str | None) -> None:
     image = _upload(image_id, repository, "Cannot set this image checksum")
     if image.multipart_upload_id:
         raise bad_request("Multipart upload not completed")
@@ -264,6 +284,9 @@ def put_checksum(settings: Settings, image_id: str, payload_checksum: str | None
                 (Image.status == UPLOADING) & (Image.payload_checksum == payload_checksum)
                 & (Image.layer_key == image.layer_key)))
             transaction.save(Ancestry(image_id, ancestry=[image_id, *parent_ancestry]))
+            if repository is not None:   # not at PUT json: see repositories.record_readable
+                transaction.update(RepositoryImage(repository, image_id),
+                                   actions=[RepositoryImage.readable.set(True)])
     except TransactWriteError as error:
         if error.cause_response_code == "TransactionCanceledException":
             raise conflict("Cannot set this image checksum")

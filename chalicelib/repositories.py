@@ -119,15 +119,6 @@ def records(names: set[str]) -> list[Repository]:
     return list(Repository.batch_get(names)) if names else []
 
 
-def record_upload(name: str | None, image_id: str) -> None:
-    """An image completed (PUT checksum) through a repository is readable through it;
-    an admin's upload outside any repository joins one when it is tagged. Not at PUT
-    json: someone who announced a guessed id could overwrite an unfinished upload and
-    then read what its owner uploads next."""
-    if name is not None:
-        record_readable(name, [image_id])
-
-
 def properties(name: str) -> dict:
     """§2.20: `{"access": "private"|"public"}`."""
     return {"access": "private" if get(name).private else "public"}
@@ -146,8 +137,11 @@ def set_properties(name: str, body: bytes) -> None:
 
 
 def record_readable(name: str, image_ids: list[str]) -> None:
-    """The images become readable through the repository (uploaded through it, or in
-    the ancestry of one of its tags, §4.22)."""
+    """The images become readable through the repository: in the ancestry of one of its
+    tags (§4.22), or completed through it (images.put_checksum does that in its own
+    transaction; an admin's upload outside any repository joins one when tagged). Not at
+    PUT json: someone who announced a guessed id could overwrite an unfinished upload and
+    then read what its owner uploads next."""
     known = {item.image_id: item for item in RepositoryImage.query(name)}
     with RepositoryImage.batch_write() as batch:
         for image_id in image_ids:

@@ -266,8 +266,14 @@ def test_put_checksum_4_20_before_layer_is_mismatch(client):
 
 def test_put_checksum_2_5_completed_image_is_409(client):
     image = put_image(client.http)
-    assert_error(put_checksum(client.http, image.id, image.checksum), 409,
+    assert_error(put_checksum(client.http, image.id, "sha256:" + "1" * 64), 409,
                  "Cannot set this image checksum")
+
+
+def test_put_checksum_5_9_completed_with_the_same_checksum_is_image_already_exists(client):
+    """A racing push of the same bytes completed it first: docker skips on this error (§5.9)."""
+    image = put_image(client.http)
+    assert_error(put_checksum(client.http, image.id, image.checksum), 409, "Image already exists")
 
 
 def test_state_machine_4_20_full_walk(client):
@@ -287,8 +293,10 @@ def test_state_machine_4_20_full_walk(client):
     assert client.http.get(url).status_code == 200
     assert_error(put_json(client.http, image_id, body), 409, "Image already exists")
     assert_error(put_layer(client.http, image_id, layer), 409, "Image already exists")
-    assert_error(put_checksum(client.http, image_id, payload_checksum(body, layer)), 409,
+    assert_error(put_checksum(client.http, image_id, payload_checksum(body, b"other")), 409,
                  "Cannot set this image checksum")
+    assert_error(put_checksum(client.http, image_id, payload_checksum(body, layer)), 409,
+                 "Image already exists")                                 # §5.9: a racer won
     assert client.http.get(url).body == body
 
 
