@@ -37,14 +37,6 @@ def get(name: str) -> Repository:
         raise not_found("Repository not found")
 
 
-def exists(name: str) -> bool:
-    try:
-        Repository.get(name, attributes_to_get=["name"])
-        return True
-    except DoesNotExist:
-        return False
-
-
 def creation_actions(name: str) -> list:
     """Update actions that create the record if absent and keep it otherwise."""
     return [Repository.namespace.set(Repository.namespace | name.split("/")[0]),
