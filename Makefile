@@ -25,7 +25,7 @@ test: $(STAMP)
 
 # make admin USERNAME=alice [STAGE=prod]: create/promote an admin (prompts for the password)
 admin: $(STAMP)
-	$(PY) -m chalicelib.admin $(USERNAME) --stage $(or $(STAGE),local) --data-dir $(DATA)
+	$(PY) -m chalicelib.index.admin $(USERNAME) --stage $(or $(STAGE),local) --data-dir $(DATA)
 
 # make deploy STAGE=dev: the app to AWS (after the data stack, see README), then the
 # Gateway Responses that `chalice deploy` overwrites each time (infra/api.yaml).

@@ -59,7 +59,10 @@ def request_costs(repeat: int, rounds: int) -> None:
                        "REGISTRY_BCRYPT_ROUNDS": str(rounds),
                        "REGISTRY_TOKEN_SECRET": "bench-key-new,bench-key-old",
                        "REGISTRY_LOGIN_MAX_FAILURES": "1000000"})
-    from chalicelib import auth, config, models, passwords, tokens, users
+    from chalicelib import config
+    from chalicelib.auth import callers as auth, passwords, tokens
+    from chalicelib.index import users
+    from chalicelib.store import models
     with mock_aws():
         settings = config.settings()
         models.bind(settings)

@@ -27,7 +27,8 @@ start = time.perf_counter()
 from app import app
 imported = time.perf_counter()
 from moto import mock_aws                       # after the timed import: moto imports boto3 too
-from chalicelib import config, models
+from chalicelib import config
+from chalicelib.store import models
 image_id = "0" * 64
 event = {"resource": "/v1/images/{image_id}/json", "path": f"/v1/images/{image_id}/json",
          "httpMethod": "GET", "headers": {"Host": "registry.example.com"}, "multiValueHeaders": {},

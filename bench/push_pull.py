@@ -29,7 +29,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         stack = LocalStack(data_dir, env={"REGISTRY_BCRYPT_ROUNDS": "4"}).start()
         try:
-            subprocess.run([sys.executable, "-m", "chalicelib.admin", ADMIN[0],
+            subprocess.run([sys.executable, "-m", "chalicelib.index.admin", ADMIN[0],
                             "--data-dir", data_dir], input=ADMIN[1] + "\n", text=True,
                            cwd=ROOT, check=True, capture_output=True)
             pushes, pulls = [], []

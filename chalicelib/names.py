@@ -14,11 +14,19 @@ NAMESPACE = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 REPOSITORY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,254}")
 TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 MAX_NAME = 255
+# §3.1's [a-z0-9_]{4,30}, kept inside the namespace rule of §4.12 (no leading,
+# trailing or doubled "_"), so every user name is a valid namespace.
+USERNAME = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
+USERNAME_LENGTHS = range(4, 31)
 
 
 def _decoded(value: str) -> str:
     # chalice local passes path parameters still percent-encoded.
     return unquote(value or "")
+
+
+def valid_username(username: str) -> bool:
+    return len(username) in USERNAME_LENGTHS and bool(USERNAME.fullmatch(username))
 
 
 def image_id(value: str) -> str:

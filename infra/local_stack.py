@@ -22,7 +22,7 @@ import threading
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SNAPSHOT_FILE = "moto-state.pickle"
 TOKEN_SECRET_FILE = "token-secret"       # this data directory's token signing key
-ENDPOINT_FILE = "moto-endpoint"          # where `python -m chalicelib.admin` finds the tables
+ENDPOINT_FILE = "moto-endpoint"          # where `python -m chalicelib.index.admin` finds the tables
 SNAPSHOT_EVERY_SECONDS = 2.0
 
 
@@ -259,7 +259,8 @@ def main(argv=None) -> None:
     validate_routes(config.chalice_app.routes)
 
     sys.path.insert(0, PROJECT_DIR)
-    from chalicelib import config as registry_config, models, storage
+    from chalicelib import config as registry_config
+    from chalicelib.store import models, s3 as storage
     settings = registry_config.settings()
     models.bind(settings)
     models.create_tables()

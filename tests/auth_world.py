@@ -58,7 +58,7 @@ class World:
 def build(anonymous_client, settings, private: bool = True) -> World:
     """alice/app (private unless asked) holding base ← top tagged latest, and
     alice/other; one caller per role of the authorization matrix."""
-    from chalicelib import tokens
+    from chalicelib.auth import tokens
     from helpers import new_id
     http = anonymous_client.http
     register(http, "alice")

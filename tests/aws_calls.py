@@ -1,8 +1,8 @@
 """pytest plugin: records every AWS call the app makes, as IAM actions on resources.
 
 A botocore API call (or presigned URL, which S3 authorises with the signer's rights)
-counts when app.py is on the stack, i.e. it happened while serving a request; test
-set-up calls (create_table, create_stack, ...) do not. tests/test_infra.py holds
+counts when app.py (a request) or the authorizer's module is on the stack, i.e. it happened
+while serving a request; test set-up calls (create_table, create_stack, ...) do not. tests/test_infra.py holds
 .chalice/policy-<stage>.json to exactly this set, so a new table or AWS call in the
 code fails the suite until the policy grants it.
 """
@@ -15,7 +15,8 @@ import botocore.client
 import botocore.signers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-APP_FILE = os.path.join(ROOT, "app.py")
+ENTRY_FILES = {os.path.join(ROOT, "app.py"),                          # API requests
+               os.path.join(ROOT, "chalicelib", "auth", "gateway.py")}     # the authorizer
 LOG_ENV = "AWS_CALLS_LOG"        # set: dump this session's calls there as JSON
 LAST = "after_other_tests"       # marker: run after every other test of the session
 
@@ -72,7 +73,7 @@ def iam_calls(service: str, operation: str, params: dict) -> list[Call]:
 def _from_app() -> bool:
     frame = sys._getframe(2)
     while frame is not None:
-        if frame.f_code.co_filename == APP_FILE:
+        if frame.f_code.co_filename in ENTRY_FILES:
             return True
         frame = frame.f_back
     return False
@@ -108,10 +109,10 @@ def stage_names(stage: str) -> dict:
 
 
 def _table_suffix(table: str) -> str:
-    from chalicelib.models import ALL_MODELS
+    from chalicelib.store.models import ALL_MODELS
     suffixes = [m.Meta.table_suffix for m in ALL_MODELS if table.endswith("-" + m.Meta.table_suffix)]
     if not suffixes:
-        raise KeyError(f"the app called table {table}, which is no model's in chalicelib/models.py")
+        raise KeyError(f"the app called table {table}, which is no model's in chalicelib/store/models.py")
     return max(suffixes, key=len)         # "repository-images", not "images"
 
 

@@ -35,7 +35,8 @@ def env(monkeypatch):
 @pytest.fixture
 def aws(env):
     """moto's in-process S3 and DynamoDB with the registry's tables and bucket."""
-    from chalicelib import config, models, storage
+    from chalicelib import config
+    from chalicelib.store import models, s3 as storage
     with mock_aws():
         settings = config.settings()
         models.bind(settings)
@@ -49,7 +50,7 @@ def aws(env):
 @pytest.fixture
 def admin(aws):
     """An admin account (ADMIN) in the test tables."""
-    from chalicelib import users
+    from chalicelib.index import users
     users.create_admin(aws, *ADMIN, None)
     return ADMIN
 
@@ -114,11 +115,11 @@ def client(anonymous_client, admin):
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """The local stack (`make run`) on a free port, over real HTTP, with an admin
-    account ADMIN (`stack.admin`) made by `python -m chalicelib.admin`."""
+    account ADMIN (`stack.admin`) made by `python -m chalicelib.index.admin`."""
     from local_stack import LocalStack
     data_dir = str(tmp_path_factory.mktemp("stack"))
     server = LocalStack(data_dir, env={"REGISTRY_BCRYPT_ROUNDS": "4"}).start()
-    subprocess.run([sys.executable, "-m", "chalicelib.admin", ADMIN[0], "--data-dir", data_dir],
+    subprocess.run([sys.executable, "-m", "chalicelib.index.admin", ADMIN[0], "--data-dir", data_dir],
                    input=ADMIN[1] + "\n", text=True, cwd=ROOT, check=True, capture_output=True)
     server.admin = ADMIN
     yield server

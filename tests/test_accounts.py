@@ -269,7 +269,7 @@ def test_throttle_counts_live_in_dynamodb(env, http, aws):
     register(http, "alice")
     login(http, "alice", "guess")
     login(http, "alice", "guess")
-    from chalicelib.models import LoginFailure
+    from chalicelib.store.models import LoginFailure
     assert LoginFailure.get("user:alice").failures == 2
     login(http, "alice", "secret-pw")
     assert LoginFailure.count("user:alice") == 0       # a success ends the user's window
@@ -282,7 +282,7 @@ def test_update_3_3_self_changes_email_204_empty(http, aws):
     response = http.put("/v1/users/alice/", body=b'{"email": "new@example.com"}',
                         headers={**JSON_HEADERS, "Authorization": basic("alice", "secret-pw")})
     assert (response.status_code, response.body) == (204, b"")
-    from chalicelib.models import User
+    from chalicelib.store.models import User
     assert User.get("alice").email == "new@example.com"
 
 

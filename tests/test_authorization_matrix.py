@@ -1,6 +1,6 @@
 """The authorization matrix: every kind of caller × every route of a private
 repository → the expected status (spec §3, §4.6.4, §4.8, §4.22; choices in
-chalicelib/permissions.py). Guarded routes (app.py `guarded=True`) run the
+chalicelib/auth/permissions.py). Guarded routes (`guarded=True` in chalicelib/routing.py) run the
 authorizer: no credential → the gateway's 401, a credential that does not verify
 → its 403."""
 import json

@@ -1,6 +1,6 @@
 """docker 1.x login, push and pull with auth on, over real HTTP against the local stack
 (spec §3.1–3.7, §3.11, §4.2, §4.22, §5.3–5.6). The stack's admin was made by
-`python -m chalicelib.admin` (tests/conftest.py `stack`)."""
+`python -m chalicelib.index.admin` (tests/conftest.py `stack`)."""
 import base64
 import json
 import os
@@ -233,10 +233,10 @@ def test_search_5_6_hides_private_repositories(stack, accounts, images):
         "alice/findme-private", "alice/findme-public"]
 
 
-# ---- the first-admin command (python -m chalicelib.admin / make admin) ----
+# ---- the first-admin command (python -m chalicelib.index.admin / make admin) ----
 
 def admin_command(stack, username, password, *extra):
-    return subprocess.run([sys.executable, "-m", "chalicelib.admin", username,
+    return subprocess.run([sys.executable, "-m", "chalicelib.index.admin", username,
                            "--data-dir", stack.data_dir, *extra],
                           input=password + "\n", text=True, capture_output=True, cwd=ROOT)
 
@@ -263,7 +263,7 @@ def test_admin_command_refuses_bad_input(stack, username, password, message):
 
 
 def test_admin_command_without_a_running_stack_says_so(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "chalicelib.admin", "frank",
+    result = subprocess.run([sys.executable, "-m", "chalicelib.index.admin", "frank",
                              "--data-dir", str(tmp_path)], input="password\n", text=True,
                             capture_output=True, cwd=ROOT)
     assert result.returncode == 1

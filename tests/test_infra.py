@@ -103,7 +103,7 @@ def template_tables(stage: str) -> dict:
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_template_has_one_table_per_model_with_its_keys_and_indexes(stage):
-    from chalicelib import models
+    from chalicelib.store import models
     prefix = stage_names(stage)["REGISTRY_TABLE_PREFIX"]
     tables = template_tables(stage)
     expected = {f"{prefix}-{model.Meta.table_suffix}": model for model in models.ALL_MODELS}
@@ -114,7 +114,7 @@ def test_template_has_one_table_per_model_with_its_keys_and_indexes(stage):
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_template_tables_are_on_demand_recoverable_encrypted_and_expire_by_ttl(stage):
-    from chalicelib import models
+    from chalicelib.store import models
     prefix = stage_names(stage)["REGISTRY_TABLE_PREFIX"]
     tables = template_tables(stage)
     for model in models.ALL_MODELS:
@@ -168,7 +168,8 @@ def create_secrets_moto_skips(stage: str) -> None:
 @pytest.fixture
 def data_stack(env):
     """The dev stage's data stack in moto; the app reads the stack's secret, not the test key."""
-    from chalicelib import storage, tokens
+    from chalicelib.auth import tokens
+    from chalicelib.store import s3 as storage
     env.delenv("REGISTRY_TOKEN_SECRET", raising=False)
     storage._client.cache_clear()
     tokens._secret_string.cache_clear()
@@ -321,6 +322,23 @@ def test_package_functions_have_the_stage_settings_and_policy(packaged):
     assert functions["APIHandler"]["Environment"]["Variables"] == {
         **config["environment_variables"], **stage["environment_variables"]}
     assert stage["environment_variables"]["REGISTRY_BCRYPT_ROUNDS"] == "12"
+
+
+def test_package_function_handlers_name_callables_of_the_zip(packaged, tmp_path):
+    """Lambda imports each function's Handler (`module.attribute`) from deployment.zip:
+    the API's `app.app` and the authorizer, which lives in a blueprint module."""
+    functions = resources(packaged_template(packaged), "AWS::Serverless::Function")
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        archive.extractall(tmp_path)
+    handlers = {function["Handler"] for function in functions.values()}
+    assert "app.app" in handlers and len(handlers) == len(functions)
+    script = ("import importlib, sys\n"
+              "for handler in sys.argv[1:]:\n"
+              "    module, _, name = handler.rpartition('.')\n"
+              "    assert callable(getattr(importlib.import_module(module), name)), handler\n")
+    result = subprocess.run([sys.executable, "-c", script, *sorted(handlers)], cwd=tmp_path,
+                            env={"PATH": os.environ["PATH"]}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 def test_package_gateway_responses_4_21_make_unknown_routes_404_json(packaged):

@@ -45,9 +45,13 @@ def test_put_repository_3_4_endpoints_and_token_only_when_asked(client):
 
 
 def test_put_repository_3_4_accepts_docker_s_tag_entries(client):
-    body = json.dumps([{"id": new_id()}, {"id": new_id(), "Tag": "latest"}]).encode()
+    ids = [new_id(), new_id()]
+    body = json.dumps([{"id": ids[0]}, {"id": ids[1], "Tag": "latest"}]).encode()
     response = client.http.put("/v1/repositories/ns/repo/", body=body, headers=JSON_HEADERS)
     assert response.status_code == 200
+    listed = client.http.get("/v1/repositories/ns/repo/images")
+    assert sorted(json.loads(listed.body), key=lambda entry: entry["id"]) == sorted(
+        ({"id": image_id, "checksum": ""} for image_id in ids), key=lambda entry: entry["id"])
 
 
 def test_put_repository_4_11_single_component_token_names_library(client):

@@ -74,6 +74,8 @@ def test_put_tag_2_15_missing_image_is_404(client):
 def test_put_tag_4_20_image_with_only_json_may_be_tagged(client):
     image = put_image(client.http, complete=False)
     assert put_tag(client.http, "ns/repo", "latest", image.id).status_code == 200
+    tag = client.http.get("/v1/repositories/ns/repo/tags/latest")
+    assert (tag.status_code, json.loads(tag.body)) == (200, image.id)
 
 
 def test_put_tag_2_15_invalid_tag_name_is_400(client):

@@ -6,7 +6,8 @@ from dataclasses import replace
 import boto3
 import pytest
 
-from chalicelib import config, tokens
+from chalicelib import config
+from chalicelib.auth import tokens
 
 
 @pytest.fixture

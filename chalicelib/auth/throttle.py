@@ -2,11 +2,12 @@
 per source address; past the limit within the window, 429 with Retry-After."""
 import time
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
-from .config import Settings
-from .errors import ApiError
-from .models import LoginFailure
+from ..config import Settings
+from ..errors import ApiError
+from ..store.dynamo import condition_failed, get_or_none
+from ..store.models import LoginFailure
 
 
 def _limits(settings: Settings, username: str, source: str | None) -> dict[str, int]:
@@ -20,9 +21,8 @@ def check(settings: Settings, username: str, source: str | None) -> None:
     """Raise 429 while the user name or the source address is locked out."""
     now = int(time.time())
     for key, limit in _limits(settings, username, source).items():
-        try:
-            record = LoginFailure.get(key)
-        except DoesNotExist:
+        record = get_or_none(LoginFailure, key)
+        if record is None:
             continue
         reopens = int(record.window_start) + settings.login_window_seconds
         if record.failures >= limit and reopens > now:
@@ -44,7 +44,7 @@ def _count(key: str, window: int) -> None:
                                      condition=LoginFailure.window_start > now - window)
             return
         except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
         try:
             LoginFailure(key, window_start=now, failures=1, expires_at=now + window).save(
@@ -52,7 +52,7 @@ def _count(key: str, window: int) -> None:
                 | (LoginFailure.window_start <= now - window))
             return
         except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
 
 

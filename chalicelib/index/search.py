@@ -1,10 +1,10 @@
 """`GET /v1/search?q=&n=&page=` (spec §3.11, §5.6): repositories the caller may read."""
 import math
 
-from .errors import bad_request
-from .models import Repository
-from .names import LIBRARY
-from .permissions import Principal, may_read
+from ..auth.permissions import Principal, may_read
+from ..errors import bad_request
+from ..names import LIBRARY
+from ..store.models import Repository
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100

@@ -7,10 +7,16 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from .config import Settings
+from ..config import Settings
 
 UPLOADING = "uploading"
 COMPLETE = "complete"
+
+# Upload stages (registry/uploads.py has the transition table), derived from the attributes.
+JSON_ONLY = "json_only"                 # JSON stored, no layer yet
+LAYER_INLINE = "layer_inline"           # layer stored from the request body, checksum known
+MULTIPART_OPEN = "multipart_open"       # S3 multipart upload not completed yet
+LAYER_UNVERIFIED = "layer_unverified"   # layer stored through presigned URLs, not hashed yet
 
 
 class _Base(Model):
@@ -35,6 +41,16 @@ class Upload(_Base):
     @property
     def complete(self) -> bool:
         return self.status == COMPLETE
+
+    @property
+    def stage(self) -> str:
+        if self.complete:
+            return COMPLETE
+        if self.multipart_upload_id:
+            return MULTIPART_OPEN
+        if self.layer_unverified:
+            return LAYER_UNVERIFIED
+        return LAYER_INLINE if self.layer_key else JSON_ONLY
 
 
 class Image(Upload):

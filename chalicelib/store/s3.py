@@ -6,7 +6,7 @@ import uuid
 import boto3
 from botocore.config import Config
 
-from .config import Settings
+from ..config import Settings
 
 HASH_CHUNK = 1024 * 1024
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import boto3
 
-from .config import Settings
+from ..config import Settings
 
 PAIR = re.compile(r'(\w+)\s*[:=]\s*"?([^",]*)"?')
 SCHEME = re.compile(r"^\s*(?:token\s+)+", re.IGNORECASE)

@@ -9,7 +9,7 @@ import time
 
 import bcrypt
 
-from .errors import bad_request
+from ..errors import bad_request
 
 MAX_BYTES = 72            # bcrypt ignores (5.0: rejects) anything longer
 MIN_LENGTH = 5            # §3.1

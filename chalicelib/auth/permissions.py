@@ -11,10 +11,10 @@ what they can see but not change.
 import dataclasses
 import logging
 
-from . import repositories
-from .errors import forbidden, not_found, unauthorized
-from .models import Repository
-from .names import LIBRARY
+from ..errors import forbidden, not_found, unauthorized
+from ..names import LIBRARY
+from ..store import membership
+from ..store.models import Repository
 from .tokens import Token
 
 READ, WRITE, DELETE = "read", "write", "delete"
@@ -63,7 +63,7 @@ def check_repository(principal: Principal, action: str, name: str) -> None:
     if owns(principal, name):
         return
     if action == READ:
-        repository = next(iter(repositories.records({name})), None)
+        repository = next(iter(membership.records({name})), None)
         if repository is not None and may_read(principal, repository):
             return
         raise _denied(principal, action, "Repository")
@@ -89,16 +89,16 @@ def may_read_image(principal: Principal, image_id: str) -> bool:
         return True
     token = principal.token
     if token is not None and READ in TOKEN_ALLOWS[token.access]:
-        held = repositories.membership(token.repository, image_id)
+        held = membership.membership(token.repository, image_id)
         if held is not None and held.readable:
             return True
-    names = {item.repository for item in repositories.holders(image_id) if item.readable}
-    return any(may_read(principal, repository) for repository in repositories.records(names))
+    names = {item.repository for item in membership.holders(image_id) if item.readable}
+    return any(may_read(principal, repository) for repository in membership.records(names))
 
 
 def claim_repository(writer: Principal, image_id: str) -> str | None:
     """For a writer (check_image WRITE's result) of a complete image they may not read:
-    the repository through which they must prove they hold its bytes (images.put_json
+    the repository through which they must prove they hold its bytes (uploads.put_json
     starts a claim); None if they may read it (the push skips it as it exists, §5.9)."""
     if writer.repository is None or may_read_image(writer, image_id):
         return None
@@ -110,13 +110,13 @@ def _writable_holder(principal: Principal, image_id: str) -> str | None:
     if token is not None:
         if WRITE not in TOKEN_ALLOWS[token.access]:
             raise unauthorized(f"Token does not grant write access to {token.repository}")
-        if repositories.membership(token.repository, image_id) is None:
+        if membership.membership(token.repository, image_id) is None:
             raise forbidden(f"Image was not announced for {token.repository} "
                             "(PUT /v1/repositories/<name>/ lists the images of a push)")
         return token.repository
     if principal.username is None:
         raise unauthorized()
-    names = sorted(item.repository for item in repositories.holders(image_id)
+    names = sorted(item.repository for item in membership.holders(image_id)
                    if owns(principal, item.repository))
     if names:
         return names[0]

@@ -1,6 +1,6 @@
 """Create (or promote) an admin account on a stage: the first admin has no other way in.
 
-    python -m chalicelib.admin USERNAME [--stage local|dev|prod] [--data-dir .data] [--email E]
+    python -m chalicelib.index.admin USERNAME [--stage local|dev|prod] [--data-dir .data] [--email E]
 
 The password is read from stdin when it is not a terminal, otherwise prompted
 twice. `--stage local` writes to the running local stack (`make run`; its moto
@@ -13,7 +13,7 @@ import json
 import os
 import sys
 
-PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def stage_environment(stage: str) -> dict:
@@ -53,8 +53,10 @@ def main(argv=None) -> None:
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
-    from . import config, models, users
-    from .errors import ApiError
+    from .. import config
+    from ..errors import ApiError
+    from ..store import models
+    from . import users
     settings = config.settings()
     models.bind(settings)
     try:

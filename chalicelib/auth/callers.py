@@ -1,21 +1,20 @@
-"""Who is calling: Basic credentials, signed tokens, or the result of the API
-Gateway authorizer; then `authorize(...)` asks permissions.py what they may do.
+"""Who is calling: Basic credentials, signed tokens, or the result of the API Gateway
+authorizer; then `authorize(...)` asks permissions what they may do.
 
-Routes that always need credentials run the authorizer first (app.py); its
-result reaches the handler as `request.context['authorizer']` (string values,
-as on API Gateway). Public-capable routes have no authorizer (a TOKEN authorizer
-never sees a request without `Authorization`), so the header is read here.
+Routes that always need credentials run the authorizer first (auth/gateway.py); its result
+reaches the handler as `request.context['authorizer']` (string values, as on API Gateway).
+Public-capable routes have no authorizer (a TOKEN authorizer never sees a request without
+`Authorization`), so the header is read here.
 """
 import base64
 import binascii
 import logging
 import time
 
-from . import config, tokens, users
-from .errors import ApiError, forbidden, unauthorized
-from .permissions import (DELETE, READ, WRITE, Principal,  # noqa: F401 — app.py's vocabulary
-                          check_image, check_repository, claim_repository,
-                          may_read_image)
+from .. import config
+from ..errors import ApiError, forbidden, unauthorized
+from . import accounts, tokens
+from .permissions import Principal, check_image, check_repository
 
 ANONYMOUS = Principal()
 log = logging.getLogger(__name__)
@@ -67,7 +66,7 @@ def _from_basic(credentials: str, source: str | None) -> Principal:
         raise unauthorized("Malformed Basic credentials")
     if not username and not password:        # `Basic Og==`: not logged in (§5.2)
         return ANONYMOUS
-    user = users.authenticate(config.settings(), username, password, source)
+    user = accounts.authenticate(config.settings(), username, password, source)
     return Principal(username=user.username, admin=bool(user.admin))
 
 

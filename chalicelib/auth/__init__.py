@@ -1,0 +1,12 @@
+"""Who is calling and what they may do.
+
+- `callers`: the caller of a request (Basic, token, the authorizer's context) → Principal;
+  `authorize(...)` asks `permissions`.
+- `permissions`: what a Principal may read, write or delete (namespaces, private
+  repositories, images through the repositories that hold them, spec §4.22).
+- `accounts`: a Basic credential checked against the account (bcrypt, throttling).
+- `tokens`, `passwords`, `throttle`: signed tokens, bcrypt, failed-login counting.
+- `gateway`: the API Gateway authorizer of the routes that always need credentials.
+
+Imports `store` (data), `config` and the shared modules; never an API package.
+"""

@@ -1,0 +1,21 @@
+"""The one way to read a JSON request body: its value of the expected type, or a clear 400."""
+import json
+
+from .errors import bad_request
+
+_REQUIRED = object()
+
+
+def json_body(raw: bytes, kind: type | tuple[type, ...], message: str,
+              malformed: str | None = None, empty=_REQUIRED):
+    """The body's JSON value if it is a `kind`, else 400 `message` (`malformed` when the
+    body is not JSON at all, if given); `empty` for an empty body when given."""
+    if not raw and empty is not _REQUIRED:
+        return empty
+    try:
+        value = json.loads(raw or b"")
+    except ValueError:
+        raise bad_request(malformed or message)
+    if not isinstance(value, kind):
+        raise bad_request(message)
+    return value

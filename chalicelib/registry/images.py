@@ -1,0 +1,43 @@
+"""Reads of complete images: JSON, layer URL, ancestry (spec §2.6, §2.7, §2.9, §4.15)."""
+from ..config import Settings
+from ..errors import ApiError, bad_request, not_found
+from ..store import s3
+from ..store.dynamo import get_or_none
+from ..store.models import Ancestry, Image
+
+
+def being_uploaded() -> ApiError:
+    return bad_request("Image is being uploaded, retry later")
+
+
+def image_not_found() -> ApiError:
+    return not_found("Image not found")
+
+
+def readable_image(image_id: str) -> Image:
+    """The image record if it is complete (one read)."""
+    image = get_or_none(Image, image_id)
+    if image is None:
+        raise image_not_found()
+    if not image.complete:
+        raise being_uploaded()
+    return image
+
+
+def layer_url(settings: Settings, image: Image) -> str:
+    return s3.presigned_get(settings, image.layer_key)
+
+
+def ancestry(image_id: str) -> list[str]:
+    """One read on the happy path; a second only to tell 404 from 'uploading'."""
+    found = ancestry_or_none(image_id)
+    if found is not None:
+        return found
+    readable_image(image_id)          # raises 404 or 400 "being uploaded"
+    raise being_uploaded()
+
+
+def ancestry_or_none(image_id: str) -> list[str] | None:
+    """`[id, parent, ..., base]` of a complete image, None for any other."""
+    record = get_or_none(Ancestry, image_id)
+    return list(record.ancestry) if record is not None else None

@@ -1,0 +1,146 @@
+"""The Registry v1 routes (spec §2): images, layers, checksums, ancestry, tags, `_ping`."""
+import json
+
+from chalice import Blueprint
+
+from .. import config, responses
+from ..auth import callers
+from ..auth.permissions import DELETE, READ, WRITE
+from ..errors import bad_request, not_found
+from ..routing import image_route, repository_route, route
+from . import images, metadata, tags, uploads
+
+blueprint = Blueprint(__name__)
+
+
+def header(name: str) -> str | None:
+    return blueprint.current_request.headers.get(name)
+
+
+def true():
+    return responses.json_response(True)
+
+
+# ---- ping and v2 probing (§2.1, §4.21) ----
+
+@route(blueprint, "/v1/_ping", ["GET"])
+def ping():
+    return responses.json_response(True, headers={
+        "X-Docker-Registry-Version": config.REGISTRY_VERSION,
+        "X-Docker-Registry-Standalone": "false"})
+
+
+route(blueprint, "/_ping", ["GET"])(ping)
+
+
+@route(blueprint, "/v2", ["GET", "HEAD"])
+def v2_probe():
+    raise not_found("This registry speaks v1 only")
+
+
+@route(blueprint, "/", ["GET"])
+def root():
+    return responses.json_response("docker-registry server")
+
+
+# ---- images (§2.3–2.9) ----
+
+@image_route(blueprint, "/json", ["PUT"], WRITE, guarded=True)
+def put_image_json(image_id, writer):
+    image = uploads.parse_json(image_id, blueprint.current_request.raw_body)
+    if image.parent:
+        callers.authorize(blueprint.current_request, READ, image_id=image.parent)
+    uploads.put_json(config.settings(), writer, image)
+    return true()
+
+
+@image_route(blueprint, "/json", ["GET"], READ, immutable=True)
+def get_image_json(image_id, _reader):
+    image = images.readable_image(image_id)
+    return responses.raw_json(image.json, headers={
+        **responses.immutable(),
+        "X-Docker-Size": str(int(image.layer_size)),
+        "X-Docker-Checksum-Payload": image.payload_checksum})
+
+
+@image_route(blueprint, "/layer", ["PUT"], WRITE, guarded=True)
+def put_image_layer(image_id, writer):
+    settings, mode = config.settings(), header("X-Registry-Upload")
+    if mode == "redirect":
+        url = uploads.start_redirected_upload(settings, image_id, writer.repository)
+        return responses.empty(307, {"Location": url})
+    if mode == "multipart":
+        size = uploads.parse_layer_size(header("X-Registry-Layer-Size"))
+        return responses.json_response(
+            uploads.start_multipart_upload(settings, image_id, size, writer.repository))
+    if mode is not None:
+        raise bad_request("X-Registry-Upload must be 'redirect' or 'multipart'")
+    uploads.put_layer(settings, image_id, blueprint.current_request.raw_body, writer.repository)
+    return true()
+
+
+@image_route(blueprint, "/layer/multipart", ["POST"], WRITE, guarded=True)
+def complete_multipart_layer(image_id, writer):
+    uploads.complete_multipart_upload(config.settings(), image_id,
+                                      blueprint.current_request.raw_body, writer.repository)
+    return true()
+
+
+@image_route(blueprint, "/layer", ["GET"], READ, immutable=True)
+def get_image_layer(image_id, _reader):
+    image = images.readable_image(image_id)
+    # The bytes come from S3; the presigned URL carries its own authorisation (§4.18).
+    return responses.empty(302, {
+        "Location": images.layer_url(config.settings(), image),
+        "Accept-Ranges": "bytes",
+        "X-Docker-Size": str(int(image.layer_size)),
+        "Cache-Control": "no-cache"})
+
+
+@image_route(blueprint, "/checksum", ["PUT"], WRITE, guarded=True)
+def put_image_checksum(image_id, writer):
+    uploads.put_checksum(config.settings(), writer, image_id,
+                         header("X-Docker-Checksum-Payload"))
+    return true()
+
+
+@image_route(blueprint, "/ancestry", ["GET"], READ, immutable=True)
+def get_image_ancestry(image_id, _reader):
+    return responses.raw_json(json.dumps(images.ancestry(image_id)),
+                              headers=responses.immutable())
+
+
+# ---- tags and repository JSON (§2.13–2.19) ----
+
+@repository_route(blueprint, "/tags", ["GET"], READ)
+def get_tags(name, _reader):
+    return responses.json_response(tags.list_tags(name))
+
+
+@repository_route(blueprint, "/tags/{tag}", ["GET"], READ)
+def get_tag(name, _reader, tag):
+    return responses.json_response(tags.get_tag(name, tag))
+
+
+@repository_route(blueprint, "/tags/{tag}", ["PUT"], WRITE, guarded=True)
+def put_tag(name, _writer, tag):
+    image_id = tags.parse_tag_body(blueprint.current_request.raw_body)
+    callers.authorize(blueprint.current_request, READ, image_id=image_id)
+    tags.set_tag(name, tag, image_id, header("User-Agent"))
+    return true()
+
+
+@repository_route(blueprint, "/tags/{tag}", ["DELETE"], DELETE, guarded=True)
+def delete_tag(name, _deleter, tag):
+    tags.delete_tag(name, tag)
+    return true()
+
+
+@repository_route(blueprint, "/tags/{tag}/json", ["GET"], READ)
+def get_tag_json(name, _reader, tag):
+    return responses.json_response(tags.tag_json(name, tag))
+
+
+@repository_route(blueprint, "/json", ["GET"], READ)
+def get_repository_json(name, _reader):
+    return responses.json_response(metadata.repository_json(name))

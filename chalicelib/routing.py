@@ -1,0 +1,68 @@
+"""How the API blueprints declare routes: one decorator per kind of path, so every handler
+starts from validated names and an authorized caller (spec §4.11, §4.12, §4.22).
+
+    @repository_route(blueprint, "/tags/{tag}", ["GET"], READ)
+    def get_tag(name, principal, tag): ...
+
+registers the view on `/v1/repositories/{namespace}/{repository}/tags/{tag}` and on the
+library form `/v1/repositories/{namespace}/tags/{tag}`, and calls it with the validated
+`ns/repo` name and the caller allowed to `READ` it.
+"""
+import functools
+
+from chalice import Blueprint
+
+from . import names, responses
+from .auth import callers, gateway
+
+ANY = ["*/*"]      # docker sends octet-stream, json and no Content-Type at all
+
+
+def route(blueprint: Blueprint, path: str, methods: list[str], guarded: bool = False):
+    """A Chalice route taking any body; `guarded` routes run the authorizer first."""
+    return blueprint.route(path, methods=methods, content_types=ANY,
+                           authorizer=gateway.credentials if guarded else None)
+
+
+def repository_route(blueprint: Blueprint, suffix: str, methods: list[str],
+                     action: str | None, guarded: bool = False):
+    """`/v1/repositories/<ns>/<repo><suffix>` and its library form; the view gets
+    `(name, principal, **params)`, a `tag` parameter validated. `action` None: the view
+    checks the caller itself."""
+    def register(view):
+        @functools.wraps(view)
+        def handler(namespace, repository=None, **params):
+            name = names.repository(namespace, repository)
+            if "tag" in params:
+                params["tag"] = names.tag(params["tag"])
+            request = blueprint.current_request
+            principal = (callers.authorize(request, action, repository=name)
+                         if action else None)
+            return view(name, principal, **params)
+        route(blueprint, "/v1/repositories/{namespace}/{repository}" + suffix, methods,
+              guarded)(handler)
+        route(blueprint, "/v1/repositories/{namespace}" + suffix, methods, guarded)(handler)
+        return view
+    return register
+
+
+def image_route(blueprint: Blueprint, suffix: str, methods: list[str], action: str,
+                guarded: bool = False, immutable: bool = False):
+    """`/v1/images/<id><suffix>`; the view gets `(image_id, principal)`, the principal as
+    permissions.check_image returns it (for a write: the repository it goes through).
+
+    `immutable`: the resource never changes once complete (§4.18), so a request carrying
+    If-Modified-Since is answered 304 once the view has found it."""
+    def register(view):
+        @functools.wraps(view)
+        def handler(image_id):
+            image_id = names.image_id(image_id)
+            request = blueprint.current_request
+            principal = callers.authorize(request, action, image_id=image_id)
+            response = view(image_id, principal)
+            if immutable and request.headers.get("If-Modified-Since"):
+                return responses.not_modified()
+            return response
+        route(blueprint, "/v1/images/{image_id}" + suffix, methods, guarded)(handler)
+        return view
+    return register
