@@ -15,11 +15,12 @@ import requests
 from trust_world import (CHALLENGE, JSON, PASSWORD, account, basic, error_of, http_from, login,
                          register)
 
-PER_USER_AND_SOURCE = 10          # REGISTRY_LOGIN_MAX_FAILURES (default)
+PER_USER_AND_SOURCE = 10
 PER_SOURCE = 15
 PER_USER = 25
 REGISTRATIONS = 3
-STACK_ENV = {"REGISTRY_LOGIN_MAX_FAILURES_PER_SOURCE": str(PER_SOURCE),
+STACK_ENV = {"REGISTRY_LOGIN_MAX_FAILURES": str(PER_USER_AND_SOURCE),
+             "REGISTRY_LOGIN_MAX_FAILURES_PER_SOURCE": str(PER_SOURCE),
              "REGISTRY_LOGIN_MAX_FAILURES_PER_USER": str(PER_USER),
              "REGISTRY_REGISTRATIONS_PER_SOURCE": str(REGISTRATIONS)}
 WRONG = "not-the-password"
