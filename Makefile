@@ -36,15 +36,18 @@ vendor: $(STAMP) requirements-vendor.txt
 	    --target vendor.tmp -r requirements-vendor.txt -c constraints.txt
 	mv vendor.tmp vendor
 
+# chalice, with the Lambda package's modules compiled to .pyc (infra/lambda_package.py).
+CHALICE := $(PY) infra/lambda_package.py
+
 # make deploy STAGE=dev: the app to AWS (after the data stack, see README), then the
 # Gateway Responses that `chalice deploy` overwrites each time (infra/api.yaml).
 deploy: $(STAMP) vendor
-	$(VENV)/bin/chalice deploy --stage $(or $(STAGE),dev)
+	$(CHALICE) deploy --stage $(or $(STAGE),dev)
 	$(PY) infra/gateway_responses.py "$$($(VENV)/bin/chalice url --stage $(or $(STAGE),dev))"
 
 # make package [STAGE=dev] [OUT=out]: sam.yaml and deployment.zip for your own pipeline (README).
 package: $(STAMP) vendor
-	$(VENV)/bin/chalice package --stage $(or $(STAGE),dev) --merge-template infra/api.yaml $(or $(OUT),out)
+	$(CHALICE) package --stage $(or $(STAGE),dev) --merge-template infra/api.yaml $(or $(OUT),out)
 
 clean:
 	rm -rf $(VENV) .pytest_cache vendor

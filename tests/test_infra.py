@@ -264,8 +264,8 @@ def chalice_package(project_dir: str, out) -> None:
 
 @pytest.fixture(scope="module")
 def packaged(tmp_path_factory):
-    """`make package` (README's pipeline path): vendor/, then `chalice package` as above.
-    `-o` keeps make from rebuilding the venv this runs in."""
+    """`make package` (README's pipeline path): vendor/, then `chalice package` as above, with
+    .pyc compiled into deployment.zip. `-o` keeps make from rebuilding the venv this runs in."""
     out = tmp_path_factory.mktemp("package") / "out"
     result = subprocess.run(
         ["make", "--no-print-directory", "-o", ".venv/.installed-stamp", "package", "STAGE=dev",
@@ -362,12 +362,20 @@ def moto_server():
 
 
 # A Lambda container of the package: the unzipped package first on sys.path, then the runtime's
-# SDK, nothing else (python -S: no site-packages). Imports every handler, then answers the
+# SDK, nothing else (python -S: no site-packages). Imports every handler, records which modules
+# of the package Python compiled from source (it reads its .pyc if usable), then answers the
 # requests given, after creating the tables (moto over HTTP).
 LAMBDA_CONTAINER = r"""
-import importlib, json, sys
+import importlib, importlib.machinery, json, sys
 task, runtime, handlers, requests = sys.argv[1], sys.argv[2], *map(json.loads, sys.argv[3:])
 sys.path[:0] = [task, runtime]
+compiled = []
+compile_source = importlib.machinery.SourceFileLoader.source_to_code
+def recording(self, data, path, **kwargs):
+    if path.startswith(task):
+        compiled.append(path)
+    return compile_source(self, data, path, **kwargs)
+importlib.machinery.SourceFileLoader.source_to_code = recording
 callables = {}
 for handler in handlers:
     module, _, name = handler.rpartition(".")
@@ -389,16 +397,18 @@ for method, resource, parameters in requests:
                                 "path": "/api" + path, "identity": {"sourceIp": "203.0.113.1"}}}
     response = callables["app.app"](event, None)
     answers.append([response["statusCode"], json.loads(response["body"])])
-print(json.dumps({"answers": answers,
+print(json.dumps({"answers": answers, "compiled": compiled,
                   "files": {name: module.__file__ for name, module in sys.modules.items()
                             if getattr(module, "__file__", None) and "." not in name},
                   "botocore": sys.modules["botocore"].__version__}))
 """
 
 
-def test_package_handlers_run_on_the_runtime_sdk(packaged, tmp_path, runtime_sdk, moto_server):
+def test_package_handlers_run_on_the_runtime_sdk_from_their_pyc(packaged, tmp_path, runtime_sdk,
+                                                              moto_server):
     """Lambda imports each function's Handler (`module.attribute`) from deployment.zip (the
-    API's `app.app` and the authorizer, in a blueprint module), with the runtime's boto3/botocore."""
+    API's `app.app` and the authorizer, in a blueprint module) into a read-only /var/task:
+    with the runtime's boto3/botocore, and from the zip's .pyc, never compiling a module."""
     functions = resources(packaged_template(packaged), "AWS::Serverless::Function")
     assert {function["Runtime"] for function in functions.values()} == {
         f"python{sys.version_info.major}.{sys.version_info.minor}"}
@@ -424,6 +434,7 @@ def test_package_handlers_run_on_the_runtime_sdk(packaged, tmp_path, runtime_sdk
             assert path.startswith(str(runtime_sdk)), (name, path)
         elif name in ("app", "chalicelib", "chalice", "pynamodb", "bcrypt"):
             assert path.startswith(str(tmp_path / "task")), (name, path)
+    assert container["compiled"] == []
 
 
 def test_package_gateway_responses_4_21_make_unknown_routes_404_json(packaged):
@@ -448,6 +459,20 @@ def test_package_zip_holds_the_app_and_its_dependencies_but_not_the_runtimes(pac
     assert not top & RUNTIME_PACKAGES
     assert not top & {"tests", "infra", "bench", "docs", "moto", "pytest", "requests", ".chalice"}
     assert unzipped <= 5_000_000
+
+
+def test_package_pyc_are_this_pythons_and_check_their_source(packaged):
+    """Compiled by the interpreter whose version chalice makes the runtime (the test above
+    checks they load); hash-based, so a source changed in place is compiled again."""
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        names = set(archive.namelist())
+        sources = {name for name in names if name.endswith(".py")}
+        compiled = {name for name in names if name.endswith(".pyc")}
+        assert compiled == {importlib.util.cache_from_source(name) for name in sources}
+        for name in compiled:
+            header = archive.read(name)[:8]
+            assert header[:4] == importlib.util.MAGIC_NUMBER, name
+            assert int.from_bytes(header[4:8], "little") == 0b11, name    # checked hash
 
 
 def test_package_custom_domain_of_the_readme_serves_the_api_at_the_host_root(tmp_path):
