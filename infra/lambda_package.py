@@ -13,6 +13,7 @@ time at 2 s resolution, so timestamp-checked .pyc files could be taken as stale 
 """
 import os
 import py_compile
+import shutil
 import stat
 import sys
 import tempfile
@@ -27,7 +28,9 @@ PYC_MODE = py_compile.PycInvalidationMode.CHECKED_HASH
 
 def compile_into(zip_path: str) -> None:
     """Rewrite the zip with a .pyc for each .py (the .pyc files it held are dropped)."""
-    rewritten = zip_path + ".tmp"         # same folder: os.replace cannot cross file systems
+    # In the zip's folder (os.replace cannot cross file systems), under a name of its own.
+    handle, rewritten = tempfile.mkstemp(suffix=".zip", dir=os.path.dirname(zip_path))
+    os.close(handle)
     with zipfile.ZipFile(zip_path) as source, tempfile.TemporaryDirectory() as tmp:
         with zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as target:
             for info in source.infolist():
@@ -37,6 +40,7 @@ def compile_into(zip_path: str) -> None:
                 target.writestr(info, data)
                 if info.filename.endswith(".py"):
                     target.writestr(pyc_entry(info), compile_source(data, info.filename, tmp))
+    shutil.copymode(zip_path, rewritten)        # mkstemp made it private
     os.replace(rewritten, zip_path)
 
 
