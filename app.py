@@ -11,24 +11,19 @@ from chalicelib.index.routes import blueprint as index_api
 from chalicelib.registry.routes import blueprint as registry_api
 from chalicelib.store import models
 
-
-class RegistryApp(Chalice):
-    def _unhandled_exception_to_response(self):
-        # Chalice's own 500 body is {"Code": ...}; clients expect {"error": ...} (§1.3).
-        self.log.error("Unhandled error for %s", self.current_request.path, exc_info=True)
-        return internal_error()
-
-
-app = RegistryApp(app_name="v1registry")
+app = Chalice(app_name="v1registry")
 
 
 @app.middleware("http")
 def bind_and_answer_errors(event, get_response):
-    models.bind(config.settings())
     try:
+        models.bind(config.settings())
         return get_response(event)
-    except ApiError as error:
+    except ApiError as error:           # routes raise it, unexpected errors included (routing.py)
         return error.response()
+    except Exception:                   # noqa: BLE001 — the middleware's own failure
+        app.log.exception("Internal error outside a route")
+        return internal_error()
 
 
 app.register_blueprint(gateway.blueprint)       # the authorizer of the guarded routes

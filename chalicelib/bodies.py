@@ -6,15 +6,21 @@ from .errors import bad_request
 _REQUIRED = object()
 
 
+def _no_constant(name: str):
+    # NaN, Infinity and -Infinity are not JSON (RFC 8259); docker's decoder refuses them.
+    raise ValueError(f"{name} is not JSON")
+
+
 def json_body(raw: bytes, kind: type | tuple[type, ...], message: str,
               malformed: str | None = None, empty=_REQUIRED):
     """The body's JSON value if it is a `kind`, else 400 `message` (`malformed` when the
-    body is not JSON at all, if given); `empty` for an empty body when given."""
+    body is not JSON at all, if given); `empty` for an empty body when given. Nesting too
+    deep for the parser (`[` × 5000) is malformed too, not a crash."""
     if not raw and empty is not _REQUIRED:
         return empty
     try:
-        value = json.loads(raw or b"")
-    except ValueError:
+        value = json.loads(raw or b"", parse_constant=_no_constant)
+    except (ValueError, RecursionError):
         raise bad_request(malformed or message)
     if not isinstance(value, kind):
         raise bad_request(message)

@@ -15,6 +15,7 @@ class Settings:
     bucket: str
     region: str
     aws_endpoint: str | None      # moto server URL locally; None on AWS
+    presign_endpoint: str | None  # where presigned URLs point; None: aws_endpoint
     inline_layer_limit: int       # bytes; 0 means no limit (local stack)
     presign_seconds: int
     endpoints: str | None         # X-Docker-Endpoints value; None: the request's Host
@@ -24,9 +25,13 @@ class Settings:
     token_ttl_seconds: int
     default_private: bool         # visibility of a new repository
     new_accounts_active: bool     # POST /v1/users/ accounts may log in at once
-    login_max_failures: int       # per user name within the window, then 429
+    login_max_failures: int       # per (user name, source) within the window, then 429
     login_max_failures_per_source: int
+    login_max_failures_per_user: int   # across sources; trusted sources are spared
     login_window_seconds: int
+    registrations_per_source: int      # accounts created per source and hour
+    auth_cache_seconds: int       # how long a container trusts a user/repository record
+    upload_expiry_seconds: int    # an unfinished upload is forgotten this long after its last write
     multipart_part_size: int      # bytes per presigned part (S3: 5 MiB minimum)
 
 
@@ -47,6 +52,7 @@ def settings() -> Settings:
         region=os.environ.get("REGISTRY_REGION") or os.environ.get("AWS_REGION")
         or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         aws_endpoint=os.environ.get("REGISTRY_AWS_ENDPOINT") or None,
+        presign_endpoint=os.environ.get("REGISTRY_PRESIGN_ENDPOINT") or None,
         inline_layer_limit=_int("REGISTRY_INLINE_LAYER_LIMIT", 0),
         presign_seconds=_int("REGISTRY_PRESIGN_SECONDS", 1200),
         endpoints=os.environ.get("REGISTRY_ENDPOINTS") or None,
@@ -58,6 +64,10 @@ def settings() -> Settings:
         new_accounts_active=os.environ.get("REGISTRY_NEW_ACCOUNTS_ACTIVE", "true") == "true",
         login_max_failures=_int("REGISTRY_LOGIN_MAX_FAILURES", 10),
         login_max_failures_per_source=_int("REGISTRY_LOGIN_MAX_FAILURES_PER_SOURCE", 100),
+        login_max_failures_per_user=_int("REGISTRY_LOGIN_MAX_FAILURES_PER_USER", 100),
         login_window_seconds=_int("REGISTRY_LOGIN_WINDOW_SECONDS", 900),
+        registrations_per_source=_int("REGISTRY_REGISTRATIONS_PER_SOURCE", 20),
+        auth_cache_seconds=_int("REGISTRY_AUTH_CACHE_SECONDS", 30),
+        upload_expiry_seconds=_int("REGISTRY_UPLOAD_EXPIRY_SECONDS", 24 * 3600),
         multipart_part_size=_int("REGISTRY_MULTIPART_PART_SIZE", 64 * 1024 * 1024),
     )

@@ -25,6 +25,11 @@ def _decoded(value: str) -> str:
     return unquote(value or "")
 
 
+def namespace_of(name: str) -> str:
+    """The namespace of `ns/repo` (or of a namespace itself)."""
+    return name.split("/")[0]
+
+
 def valid_username(username: str) -> bool:
     return len(username) in USERNAME_LENGTHS and bool(USERNAME.fullmatch(username))
 

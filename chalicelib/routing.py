@@ -9,19 +9,39 @@ library form `/v1/repositories/{namespace}/tags/{tag}`, and calls it with the va
 `ns/repo` name and the caller allowed to `READ` it.
 """
 import functools
+import logging
 
 from chalice import Blueprint
 
 from . import names, responses
 from .auth import callers, gateway
+from .errors import ApiError
 
 ANY = ["*/*"]      # docker sends octet-stream, json and no Content-Type at all
+log = logging.getLogger(__name__)
 
 
 def route(blueprint: Blueprint, path: str, methods: list[str], guarded: bool = False):
-    """A Chalice route taking any body; `guarded` routes run the authorizer first."""
-    return blueprint.route(path, methods=methods, content_types=ANY,
-                           authorizer=gateway.credentials if guarded else None)
+    """A Chalice route taking any body; `guarded` routes run the authorizer first. An
+    unexpected exception is logged with its request id and answered
+    `500 {"error": "Internal server error"}` (§1.3), never Chalice's own body."""
+    def register(view):
+        @functools.wraps(view)
+        def handler(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except ApiError:
+                raise
+            except Exception:
+                request = blueprint.current_request
+                log.exception("Internal error in request %s (%s %s)",
+                              (request.context or {}).get("requestId"), request.method,
+                              (request.context or {}).get("path", request.path))
+                raise ApiError(500, "Internal server error")
+        blueprint.route(path, methods=methods, content_types=ANY,
+                        authorizer=gateway.credentials if guarded else None)(handler)
+        return view
+    return register
 
 
 def repository_route(blueprint: Blueprint, suffix: str, methods: list[str],
@@ -36,8 +56,7 @@ def repository_route(blueprint: Blueprint, suffix: str, methods: list[str],
             if "tag" in params:
                 params["tag"] = names.tag(params["tag"])
             request = blueprint.current_request
-            principal = (callers.authorize(request, action, repository=name)
-                         if action else None)
+            principal = callers.authorize(request, action, name) if action else None
             return view(name, principal, **params)
         route(blueprint, "/v1/repositories/{namespace}/{repository}" + suffix, methods,
               guarded)(handler)
@@ -48,8 +67,8 @@ def repository_route(blueprint: Blueprint, suffix: str, methods: list[str],
 
 def image_route(blueprint: Blueprint, suffix: str, methods: list[str], action: str,
                 guarded: bool = False, immutable: bool = False):
-    """`/v1/images/<id><suffix>`; the view gets `(image_id, principal)`, the principal as
-    permissions.check_image returns it (for a write: the repository it goes through).
+    """`/v1/images/<id><suffix>`; the view gets `(image_id, scope)`: where the caller may
+    `action` the image (permissions.ImageScope: its namespace and the token's repository).
 
     `immutable`: the resource never changes once complete (§4.18), so a request carrying
     If-Modified-Since is answered 304 once the view has found it."""
@@ -58,8 +77,7 @@ def image_route(blueprint: Blueprint, suffix: str, methods: list[str], action: s
         def handler(image_id):
             image_id = names.image_id(image_id)
             request = blueprint.current_request
-            principal = callers.authorize(request, action, image_id=image_id)
-            response = view(image_id, principal)
+            response = view(image_id, callers.authorize_image(request, action, image_id))
             if immutable and request.headers.get("If-Modified-Since"):
                 return responses.not_modified()
             return response

@@ -129,6 +129,12 @@ def request_handler():
     from chalice.local import ChaliceRequestHandler, ForbiddenError, NotAuthorizedError
 
     class RegistryRequestHandler(ChaliceRequestHandler):
+        def setup(self):
+            super().setup()
+            # API Gateway reports the client's address as sourceIp (login throttling counts
+            # by it); chalice local reports 127.0.0.1 for everyone.
+            self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
+
         def _parse_payload(self):
             # chalice local ignores Transfer-Encoding: chunked; docker streams layers that way.
             if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
@@ -165,7 +171,9 @@ def request_handler():
                     "WWW-Authenticate": 'Basic realm="auth required",Token'}, body)
             if error_type == "AccessDeniedException":
                 body = json.dumps({"error": "Invalid credentials"})
-                return self._send_http_response(403, {"Content-Type": "application/json"}, body)
+                return self._send_http_response(401, {
+                    "Content-Type": "application/json",
+                    "WWW-Authenticate": 'Basic realm="auth required",Token'}, body)
             return super()._send_error_response(error)
 
         def _send_http_response(self, code, headers, body):

@@ -88,4 +88,6 @@ def build(anonymous_client, settings, private: bool = True) -> World:
         "expired token": As(http, f"Token {expired}"),
         "forged token": As(http, f"Token {forged}"),
     }
+    for role in ("owner", "other user", "admin"):       # a login records its source as
+        assert callers[role].get("/v1/users/").status_code == 200   # trusted: done before
     return World(base, top, fresh_id, json_only, no_checksum, callers)

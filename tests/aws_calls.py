@@ -44,6 +44,8 @@ _S3_ACTIONS = {
     "ListObjectsV2": ("s3:ListBucket", "bucket"),
     "ListMultipartUploads": ("s3:ListBucketMultipartUploads", "bucket"),
 }
+# A call naming a VersionId needs the version's own action.
+_VERSIONED = {"s3:GetObject": "s3:GetObjectVersion", "s3:DeleteObject": "s3:DeleteObjectVersion"}
 
 
 def iam_calls(service: str, operation: str, params: dict) -> list[Call]:
@@ -59,9 +61,18 @@ def iam_calls(service: str, operation: str, params: dict) -> list[Call]:
                          f"{params['TableName']}/{params['IndexName']}")]
         return [Call("dynamodb:" + operation, "table", params["TableName"])]
     if service == "s3":
+        if operation in ("CopyObject", "UploadPartCopy"):     # read the source, write the key
+            source = params["CopySource"]
+            return [*iam_calls("s3", "GetObject", source),
+                    *iam_calls("s3", "PutObject", params)]
+        if operation == "HeadObject" and not params.get("VersionId"):
+            # Without s3:ListBucket, S3 answers a missing object 403 instead of 404.
+            return [*iam_calls("s3", "GetObject", params), *iam_calls("s3", "HeadBucket", params)]
         if operation not in _S3_ACTIONS:
             raise KeyError(f"tests/aws_calls.py: map S3 {operation} to its IAM action")
         action, kind = _S3_ACTIONS[operation]
+        if params.get("VersionId") and action in _VERSIONED:
+            action = _VERSIONED[action]
         if kind == "object":        # keys are "<prefix>/...": grant per top-level prefix
             return [Call(action, kind, f"{params['Bucket']}/{params['Key'].split('/')[0]}")]
         return [Call(action, kind, params["Bucket"])]

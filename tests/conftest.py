@@ -39,7 +39,9 @@ def env(monkeypatch):
 def aws(env):
     """moto's in-process S3 and DynamoDB with the registry's tables and bucket."""
     from chalicelib import config
+    from chalicelib.auth import records
     from chalicelib.store import models, s3 as storage
+    records.cache.clear()            # user/repository records of an earlier test's moto
     with mock_aws():
         settings = config.settings()
         models.bind(settings)
@@ -69,15 +71,19 @@ def anonymous_client(aws, tmp_path):
 
 
 class DefaultAuthorization:
-    """`client.http` whose requests carry `authorization` unless they set their own."""
+    """`client.http` whose requests carry `authorization` unless they set their own;
+    `/v1/images/...` requests carry `image_authorization` when given."""
 
-    def __init__(self, http, authorization: str):
+    def __init__(self, http, authorization: str, image_authorization: str | None = None):
         self._http, self._authorization = http, authorization
+        self._image_authorization = image_authorization
 
     def request(self, method, path, headers=None, body=b""):
         headers = dict(headers or {})
         if not any(name.lower() == "authorization" for name in headers):
-            headers["Authorization"] = self._authorization
+            image_call = path.startswith("/v1/images/") and self._image_authorization
+            headers["Authorization"] = (self._image_authorization if image_call
+                                        else self._authorization)
         return self._http.request(method, path, headers=headers, body=body)
 
     def get(self, path, **kwargs):
@@ -100,19 +106,36 @@ class DefaultAuthorization:
 
 
 class AdminClient:
-    def __init__(self, test_client, authorization: str):
-        self._client = test_client
-        self.http = DefaultAuthorization(test_client.http, authorization)
+    def __init__(self, test_client, authorization: str, image_authorization: str):
+        self._client, self._authorization = test_client, authorization
+        self.http = DefaultAuthorization(test_client.http, authorization, image_authorization)
+        self.basic_http = DefaultAuthorization(test_client.http, authorization)  # Basic only
+
+    def pushing_to(self, name: str) -> DefaultAuthorization:
+        """`http` acting as the admin pushing to `name` (created if needed): its images
+        land in that repository's namespace."""
+        from helpers import create_repository
+        token = create_repository(self.http, name)
+        return DefaultAuthorization(self._client.http, self._authorization, f"Token {token}")
 
     def __getattr__(self, name):
         return getattr(self._client, name)
 
 
+PUSH_REPOSITORY = "ns/repo"
+
+
 @pytest.fixture
 def client(anonymous_client, admin):
-    """The test client acting as the admin: a request without its own
-    Authorization header carries the admin's Basic credentials."""
-    return AdminClient(anonymous_client, basic(*admin))
+    """The test client acting as the admin pushing to ns/repo the way docker does (§5.4):
+    a request without its own Authorization header carries the admin's Basic credentials,
+    or on `/v1/images/...` the write token of ns/repo (created here), so images land in
+    namespace `ns` and become readable through ns/repo."""
+    from helpers import create_repository
+    authorization = basic(*admin)
+    token = create_repository(DefaultAuthorization(anonymous_client.http, authorization),
+                              PUSH_REPOSITORY)
+    return AdminClient(anonymous_client, authorization, f"Token {token}")
 
 
 @pytest.fixture(scope="module")

@@ -61,6 +61,15 @@ def put_image(http, parent: str | None = None, layer: bytes = b"layer bytes",
     return image
 
 
+def create_repository(http, name: str) -> str:
+    """`PUT /v1/repositories/<name>/` (§3.4), the only way a repository comes to exist;
+    the write token it returns."""
+    response = http.put(f"/v1/repositories/{name}/", body=b"[]",
+                        headers={**JSON_HEADERS, "X-Docker-Token": "true"})
+    assert response.status_code == 200, response.body
+    return response.headers["X-Docker-Token"]
+
+
 def put_tag(http, name: str, tag: str, image_id: str, headers: dict | None = None):
     return http.put(f"/v1/repositories/{name}/tags/{tag}", body=json.dumps(image_id).encode(),
                     headers={**JSON_HEADERS, **(headers or {})})

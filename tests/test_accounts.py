@@ -270,9 +270,13 @@ def test_throttle_counts_live_in_dynamodb(env, http, aws):
     login(http, "alice", "guess")
     login(http, "alice", "guess")
     from chalicelib.store.models import LoginFailure
+    assert LoginFailure.get("pair:alice|127.0.0.1").failures == 2
     assert LoginFailure.get("user:alice").failures == 2
+    assert LoginFailure.get("source:127.0.0.1").failures == 2
     login(http, "alice", "secret-pw")
-    assert LoginFailure.count("user:alice") == 0       # a success ends the user's window
+    # a success ends this (user, source) window, not the source's nor the user's
+    assert LoginFailure.count("pair:alice|127.0.0.1") == 0
+    assert LoginFailure.get("user:alice").failures == 2
 
 
 # ---- §3.3 update ----
@@ -313,11 +317,15 @@ def test_update_3_3_bad_body_is_400(http, body):
     assert error_of(response)
 
 
-def test_update_3_3_through_the_authorizer_bad_password_is_403_none_is_401(http):
+def test_update_3_3_through_the_authorizer_bad_password_is_401_none_is_401(http):
+    """§3.3, §5.8: a credential that does not verify is 401 with the challenge, on a
+    guarded route too (the handler checks it; docker expects 401)."""
     register(http, "alice")
     wrong = http.put("/v1/users/alice/", body=b'{"email": "x@example.com"}',
                      headers={**JSON_HEADERS, "Authorization": basic("alice", "wrong-pw")})
-    assert wrong.status_code == 403
+    assert wrong.status_code == 401
+    assert wrong.headers["WWW-Authenticate"] == 'Basic realm="auth required",Token'
+    assert error_of(wrong) == "Wrong login/password, please try again"
     missing = http.put("/v1/users/alice/", body=b'{"email": "x@example.com"}',
                        headers=JSON_HEADERS)
     assert missing.status_code == 401

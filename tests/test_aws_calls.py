@@ -1,32 +1,40 @@
 """The AWS calls each GET endpoint makes, counted at botocore (the real moto API answers).
 
 Each endpoint's data is one read (ancestry is stored, not walked, §4.15; a layer GET presigns
-locally and never touches S3, §4.18). Auth adds what it needs to decide: a token caller (docker's
-pull, §5.5) one membership read per image route and nothing for a repository route (the token
-names it); a Basic caller one user read; an anonymous caller the public-repository lookups.
+locally and never touches S3, §4.18). Auth adds what it needs to decide, counted here with the
+container's record cache cold (auth/records.py; warm, a token costs no read at all):
+- a token of the namespace's owner (docker pushing or pulling its own images, §5.4/§5.5): the
+  user record (still active, same token generation);
+- a token of anyone else (an anonymous or other user's pull of a public repository): the
+  repository record (still public), and on image routes the membership read that says the
+  image is readable through the token's repository;
+- Basic credentials: the user record (bcrypt remembered); image routes act in the caller's
+  own namespace;
+- no credentials: the repository record (public?) on repository routes; image routes need a
+  token and answer 401 without a read.
 A new read anywhere fails this test; a saved one means updating EXPECTED.
 """
-import json
-
 import botocore.client
 import pytest
 
-from helpers import JSON_HEADERS, put_image, put_tag
+from helpers import create_repository, put_image, put_tag
 
-MEMBERSHIP = ("GetItem", "repository-images")
-USER = ("GetItem", "users")
-PUBLIC_HOLDERS = [("Query", "repository-images"), ("BatchGetItem", "repositories")]
+USER = [("GetItem", "users")]
+REPOSITORY = [("GetItem", "repositories")]
+MEMBERSHIP = [("GetItem", "repository-images")]
 PUBLIC_REPOSITORY = [("BatchGetItem", "repositories")]
+IMAGE, ANCESTRY = ("GetItem", "namespaced-images"), ("GetItem", "namespaced-ancestry")
 
-IMAGE_AUTH = {"token": [MEMBERSHIP], "basic": [USER], "anonymous": PUBLIC_HOLDERS}
-REPOSITORY_AUTH = {"token": [], "basic": [USER], "anonymous": PUBLIC_REPOSITORY}
+IMAGE_AUTH = {"owner token": USER, "reader token": REPOSITORY + MEMBERSHIP, "basic": USER}
+REPOSITORY_AUTH = {"owner token": USER, "reader token": REPOSITORY, "basic": USER,
+                   "anonymous": PUBLIC_REPOSITORY}
 
-# endpoint: (data reads, {caller: auth reads before them})
+# endpoint: (data reads, {caller: auth reads before them}); a caller missing: not asked
 EXPECTED = {
-    "/v1/_ping": ([], {"token": [], "basic": [], "anonymous": []}),
-    "/v1/images/{top}/json": ([("GetItem", "images")], IMAGE_AUTH),
-    "/v1/images/{top}/ancestry": ([("GetItem", "ancestry")], IMAGE_AUTH),
-    "/v1/images/{top}/layer": ([("GetItem", "images")], IMAGE_AUTH),
+    "/v1/_ping": ([], {"owner token": [], "reader token": [], "basic": [], "anonymous": []}),
+    "/v1/images/{top}/json": ([IMAGE], IMAGE_AUTH),
+    "/v1/images/{top}/ancestry": ([ANCESTRY], IMAGE_AUTH),
+    "/v1/images/{top}/layer": ([IMAGE], IMAGE_AUTH),
     "/v1/repositories/ns/repo/tags/latest": ([("GetItem", "tags")], REPOSITORY_AUTH),
     "/v1/repositories/ns/repo/tags": ([("Query", "tags")], REPOSITORY_AUTH),
     "/v1/repositories/ns/repo/tags/latest/json": ([("GetItem", "tags")], REPOSITORY_AUTH),
@@ -34,17 +42,29 @@ EXPECTED = {
 }
 
 
+def read_token(http, name: str, headers: dict) -> str:
+    response = http.get(f"/v1/repositories/{name}/images",
+                        headers={"X-Docker-Token": "true", **headers})
+    assert response.status_code == 200, response.body
+    return response.headers["X-Docker-Token"]
+
+
 @pytest.fixture
 def pulled(client):
-    """ns/repo with base ← top tagged latest, and a read token as docker gets it (§3.7)."""
+    """ns/repo with base ← top tagged latest (images of namespace `ns`); the same chain in
+    the admin's own namespace for Basic calls; the read tokens docker gets (§3.7)."""
     base = put_image(client.http)
     top = put_image(client.http, parent=base.id)
-    body = json.dumps([{"id": base.id}, {"id": top.id}]).encode()
-    assert client.http.put("/v1/repositories/ns/repo/", body=body,
-                           headers=JSON_HEADERS).status_code == 200
     assert put_tag(client.http, "ns/repo", "latest", top.id).status_code == 200
-    listing = client.http.get("/v1/repositories/ns/repo/images", headers={"X-Docker-Token": "true"})
-    return {"top": top.id, "token": listing.headers["X-Docker-Token"]}
+    own = put_image(client.basic_http)             # Basic: the admin's own namespace
+    create_repository(client.http, "admin/own")
+    assert put_tag(client.http, "admin/own", "latest", own.id).status_code == 200
+    return {"top": top.id, "own": own.id, "headers": {
+        "owner token": {"Authorization": "Token " + read_token(client.http, "ns/repo", {})},
+        "reader token": {"Authorization": "Token " + read_token(
+            client.http, "ns/repo", {"Authorization": ""})},
+        "basic": {},                                       # the client fixture's admin
+        "anonymous": {"Authorization": ""}}}
 
 
 @pytest.fixture
@@ -65,29 +85,46 @@ def recorded(monkeypatch, aws):
     return calls
 
 
-def caller_headers(caller, pulled):
-    return {"token": {"Authorization": "Token " + pulled["token"]},
-            "basic": {},                                    # the client fixture's admin
-            "anonymous": {"Authorization": ""}}[caller]
+def get(client, pulled, endpoint: str, caller: str, recorded):
+    from chalicelib.auth import records
+    records.cache.clear()                                  # a cold container
+    recorded.clear()
+    image, http = (pulled["own"], client.basic_http) if caller == "basic" else (
+        pulled["top"], client.http)
+    response = http.get(endpoint.format(top=image), headers=pulled["headers"][caller])
+    return response, [(op, name) if service == "dynamodb" else (service, op, name)
+                      for service, op, name in recorded]  # S3 would show as such
 
 
-@pytest.mark.parametrize("caller", ["token", "basic", "anonymous"])
+@pytest.mark.parametrize("caller", ["owner token", "reader token", "basic", "anonymous"])
 def test_get_endpoints_make_only_the_minimum_aws_calls(client, pulled, recorded, caller):
     made, expected = {}, {}
     for endpoint, (data_reads, auth_reads) in EXPECTED.items():
-        recorded.clear()
-        response = client.http.get(endpoint.format(**pulled),
-                                   headers=caller_headers(caller, pulled))
+        if caller not in auth_reads:
+            continue
+        response, made[endpoint] = get(client, pulled, endpoint, caller, recorded)
         assert response.status_code in (200, 302), (endpoint, response.body)
-        made[endpoint] = [(op, name) if service == "dynamodb" else (service, op, name)
-                          for service, op, name in recorded]        # S3 would show as such
         expected[endpoint] = auth_reads[caller] + data_reads
     assert made == expected
 
 
-def test_get_layer_redirect_is_presigned_without_an_s3_call(client, pulled, recorded):
+def test_image_routes_without_a_token_answer_401_without_a_read(client, pulled, recorded):
+    for resource in ("json", "ancestry", "layer"):
+        response, made = get(client, pulled, f"/v1/images/{{top}}/{resource}", "anonymous",
+                             recorded)
+        assert (response.status_code, made) == (401, [])
+
+
+def test_a_token_costs_no_auth_read_once_its_records_are_cached(client, pulled, recorded):
+    headers = pulled["headers"]["reader token"]
+    client.http.get(f"/v1/images/{pulled['top']}/json", headers=headers)    # warms the cache
     recorded.clear()
-    response = client.http.get(f"/v1/images/{pulled['top']}/layer",
-                               headers=caller_headers("token", pulled))
+    response = client.http.get(f"/v1/images/{pulled['top']}/json", headers=headers)
+    assert response.status_code == 200
+    assert [call[1:] for call in recorded] == MEMBERSHIP + [IMAGE]
+
+
+def test_get_layer_redirect_is_presigned_without_an_s3_call(client, pulled, recorded):
+    response, made = get(client, pulled, "/v1/images/{top}/layer", "owner token", recorded)
     assert response.status_code == 302 and "X-Amz-Signature=" in response.headers["Location"]
-    assert not [call for call in recorded if call[0] == "s3"]
+    assert not [call for call in made if call[0] == "s3"]

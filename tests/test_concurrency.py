@@ -2,6 +2,7 @@
 invocations): creating an image, finishing an upload and setting a tag stay consistent
 (spec §2.3–2.5, §2.15, §4.20) and leave nothing behind in S3."""
 import base64
+import hashlib
 import json
 import os
 import types
@@ -20,12 +21,11 @@ def race(function, count=CLIENTS):
         return list(pool.map(function, range(count)))
 
 
-def layer_objects(stack, image_id):
+def objects(stack, prefix: str) -> list[str]:
     with open(os.path.join(stack.data_dir, "moto-endpoint")) as file:
         moto = types.SimpleNamespace(region="us-east-1", bucket="v1registry-local-layers",
                                      aws_endpoint=file.read().strip())
-    return [key for key, _size, _etag in stored_state(moto)["s3"]
-            if key.startswith(f"layers/{image_id}/")]
+    return [key for key, _size, _etag in stored_state(moto)["s3"] if key.startswith(prefix)]
 
 
 def basic(stack):
@@ -55,7 +55,10 @@ def test_racing_pushes_of_one_image_complete_it_once_and_keep_one_layer(stack):
             assert (made[-1].path, made[-1].status, made[-1].error) in lost_race
     pulled = docker_v1.pull(stack.url, "ns/race", auth=stack.admin)
     assert pulled.images[image.id].layer == image.layer
-    assert len(layer_objects(stack, image.id)) == 1        # every replaced upload discarded
+    # one blob for the layer; every upload deleted once completed or replaced
+    blob = "blobs/sha256/" + hashlib.sha256(image.layer).hexdigest()
+    assert objects(stack, blob) == [blob]
+    assert objects(stack, "uploads/") == []
 
 
 def test_racing_checksums_complete_the_image_exactly_once(stack):

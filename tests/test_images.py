@@ -1,5 +1,6 @@
 """`/v1/images/<id>/...`: json, layer, checksum, ancestry and the upload state machine
 (spec §2.3–2.9, §4.13, §4.18, §4.20), through the chalice test client over moto."""
+import hashlib
 import json
 from email.utils import parsedate_to_datetime
 
@@ -310,7 +311,9 @@ def test_get_layer_2_7_redirects_to_presigned_s3_url_with_the_bytes(client):
     assert response.headers["Accept-Ranges"] == "bytes"
     assert response.headers["X-Docker-Size"] == str(len(layer))
     location = response.headers["Location"]
-    assert "X-Amz-Signature=" in location and f"layers/{image.id}/" in location
+    # The blob, content-addressed (never the upload key a client could still write to).
+    blob = "blobs/sha256/" + hashlib.sha256(layer).hexdigest()
+    assert "X-Amz-Signature=" in location and blob + "?" in location
     fetched = requests.get(location)                     # moto answers the presigned GET
     assert (fetched.status_code, fetched.content) == (200, layer)
     ranged = requests.get(location, headers={"Range": f"bytes=1000-{len(layer)}"})

@@ -11,6 +11,7 @@
 """
 import base64
 import glob
+import hashlib
 import importlib.util
 import json
 import os
@@ -143,6 +144,9 @@ def test_template_bucket_is_private_encrypted_versioned_and_cleans_up():
     rules = bucket["LifecycleConfiguration"]["Rules"]
     assert any(r.get("AbortIncompleteMultipartUpload") and r["Status"] == "Enabled" for r in rules)
     assert any(r.get("NoncurrentVersionExpiration") and r["Status"] == "Enabled" for r in rules)
+    # uploads are never served: expired after a day with every version (issue 10)
+    assert {"Id": "expire-uploads", "Status": "Enabled", "Prefix": "uploads/",
+            "ExpirationInDays": 1, "NoncurrentVersionExpiration": {"NoncurrentDays": 1}} in rules
     assert "CorsConfiguration" not in bucket       # presigned URLs are fetched by docker, not browsers
 
 
@@ -155,7 +159,20 @@ def deploy_data_stack(stage: str) -> dict:
     (stack,) = cloudformation.describe_stacks(StackName=f"v1registry-{stage}-data")["Stacks"]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     create_secrets_moto_skips(stage)
-    return {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
+    apply_bucket_settings_moto_skips(outputs["BucketName"])
+    return outputs
+
+
+def apply_bucket_settings_moto_skips(bucket_name: str) -> None:
+    """moto's CloudFormation creates the bucket without its VersioningConfiguration and
+    LifecycleConfiguration: apply the template's through moto's S3 API (the registry
+    refuses to complete an upload in an unversioned bucket)."""
+    (bucket,) = resources(load_template(TEMPLATE), "AWS::S3::Bucket").values()
+    s3 = boto3.client("s3")
+    s3.put_bucket_versioning(Bucket=bucket_name,
+                             VersioningConfiguration=bucket["VersioningConfiguration"])
+    assert s3.get_bucket_versioning(Bucket=bucket_name)["Status"] == "Enabled"
 
 
 def create_secrets_moto_skips(stage: str) -> None:
@@ -242,11 +259,12 @@ def test_push_5_4_and_pull_5_5_on_the_tables_and_bucket_the_stack_created(data_s
     # Everything landed in the stack's resources: its tables (no others exist) and its bucket.
     dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
     assert set(dynamodb.list_tables()["TableNames"]) == set(template_tables("dev"))
-    image = dynamodb.get_item(TableName=f"{data_stack['TablePrefix']}-images",
-                              Key={"image_id": {"S": image_id}})["Item"]
+    image = dynamodb.get_item(TableName=f"{data_stack['TablePrefix']}-namespaced-images",
+                              Key={"namespace": {"S": user}, "image_id": {"S": image_id}})["Item"]
     assert image["status"] == {"S": "complete"}
-    (stored,) = s3.list_objects_v2(Bucket=data_stack["BucketName"])["Contents"]
-    assert stored["Size"] == len(layer)
+    (stored,) = s3.list_objects_v2(Bucket=data_stack["BucketName"])["Contents"]  # upload gone
+    assert (stored["Key"], stored["Size"]) == (
+        "blobs/sha256/" + hashlib.sha256(layer).hexdigest(), len(layer))
 
 
 # ---- chalice package ----
@@ -448,6 +466,12 @@ def test_package_gateway_responses_4_21_make_unknown_routes_404_json(packaged):
     assert unauthorized["StatusCode"] == "401"
     assert json.loads(unauthorized["ResponseTemplates"]["application/json"]) == {
         "error": "Requires authorization"}
+    # A credential refused at the gateway is a 401 with the challenge, as in the handlers
+    # (§4.3, §5.8: docker 1.x expects 401, not 403).
+    for response_type in ("UNAUTHORIZED", "ACCESS_DENIED"):
+        assert by_type[response_type]["StatusCode"] == "401"
+        assert by_type[response_type]["ResponseParameters"] == {
+            "gatewayresponse.header.WWW-Authenticate": "'Basic realm=\"auth required\",Token'"}
 
 
 def test_package_zip_holds_the_app_and_its_dependencies_but_not_the_runtimes(packaged):
@@ -600,7 +624,6 @@ def test_local_stack_answers_as_the_gateway_responses_do_on_aws(stack):
     answers = {
         "MISSING_AUTHENTICATION_TOKEN": requests.get(f"{stack.url}/v2/library/busybox/manifests/1"),
         "UNAUTHORIZED": requests.put(image_json, data=b"{}"),
-        "ACCESS_DENIED": requests.put(image_json, data=b"{}", headers={"Authorization": forged}),
     }
     for response_type, answer in answers.items():
         expected = declared[response_type]
@@ -608,3 +631,11 @@ def test_local_stack_answers_as_the_gateway_responses_do_on_aws(stack):
         assert answer.json() == json.loads(expected["ResponseTemplates"]["application/json"])
         for name, value in expected.get("ResponseParameters", {}).items():
             assert answer.headers[name.rpartition(".")[2]] == value.strip("'")
+    # The authorizer lets a forged token through; the handler refuses it as the gateway's
+    # ACCESS_DENIED would: 401 with the challenge.
+    refused = requests.put(image_json, data=b"{}", headers={"Authorization": forged})
+    access_denied = declared["ACCESS_DENIED"]
+    assert refused.status_code == int(access_denied["StatusCode"]) == 401
+    assert refused.headers["WWW-Authenticate"] == access_denied["ResponseParameters"][
+        "gatewayresponse.header.WWW-Authenticate"].strip("'")
+    assert refused.json() == {"error": "Invalid or expired token"}

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from helpers import JSON_HEADERS, error_of, new_id, put_image, put_tag
+from helpers import JSON_HEADERS, create_repository, error_of, new_id, put_image, put_tag
 
 TOKEN = re.compile(r'signature=[0-9a-f]+,repository="(?P<repository>[^"]+)",access=(?P<access>\w+)'
                    r'(,\w+=[^,"]*)*')     # §4.2's pairs first; further pairs are ours
@@ -65,10 +65,10 @@ def test_put_repository_4_11_single_component_token_names_library(client):
 @pytest.mark.parametrize("body", [b"{", b'{"id": "x"}', b'[{"id": "not-hex"}]', b"[42]",
                                   b'[{"id": "%s", "checksum": 5}]' % new_id().encode()])
 def test_put_repository_3_4_invalid_body_is_400(client, body):
-    response = client.http.put("/v1/repositories/ns/repo/", body=body, headers=JSON_HEADERS)
+    response = client.http.put("/v1/repositories/ns/new/", body=body, headers=JSON_HEADERS)
     assert response.status_code == 400
     assert error_of(response) in ("Invalid JSON", "Invalid data")
-    assert client.http.get("/v1/repositories/ns/repo/images").status_code == 404
+    assert client.http.get("/v1/repositories/ns/new/images").status_code == 404
 
 
 # ---- §3.7 start a pull ----
@@ -157,16 +157,30 @@ def test_delete_repository_2_17_removes_tags_and_list_keeps_images(client):
 
 
 def test_delete_repository_4_11_single_component_is_library(client):
-    image = put_image(client.http)
-    put_tag(client.http, "foo", "latest", image.id)
+    library = client.pushing_to("foo")
+    image = put_image(library)
+    assert put_tag(library, "foo", "latest", image.id).status_code == 200
     assert client.http.delete("/v1/repositories/foo/").status_code == 200
     assert client.http.get("/v1/repositories/library/foo/tags").status_code == 404
 
 
 def test_delete_repository_2_17_leaves_other_repositories(client):
     image = put_image(client.http)
+    create_repository(client.http, "ns/repo2")
     put_tag(client.http, "ns/repo", "latest", image.id)
     put_tag(client.http, "ns/repo2", "latest", image.id)
     assert client.http.delete("/v1/repositories/ns/repo/").status_code == 200
     assert json.loads(client.http.get("/v1/repositories/ns/repo2/tags").body) == {
         "latest": image.id}
+
+
+def test_put_repository_3_4_an_image_listed_once_per_tag_is_one_entry(client):
+    """docker lists an image once per tag it carries (§3.4): repeated ids in one list (and in
+    one DynamoDB batch) are one image of the list, the checksum kept."""
+    image_id = new_id()
+    body = json.dumps([{"id": image_id, "Tag": "a"}, {"id": image_id, "Tag": "b"},
+                       {"id": image_id, "checksum": "sha256:ab"}, {"id": image_id}]).encode()
+    response = client.http.put("/v1/repositories/ns/dup/", body=body, headers=JSON_HEADERS)
+    assert response.status_code == 200, response.body
+    listed = json.loads(client.http.get("/v1/repositories/ns/dup/images").body)
+    assert listed == [{"id": image_id, "checksum": "sha256:ab"}]

@@ -54,9 +54,9 @@ def test_search_3_11_paging_with_n_and_page(client):
 
 
 def test_search_3_11_empty_query_lists_everything_readable(client):
-    start_push(client.http, "admin/one", [])
-    assert names(search(client.http, "q=")) == ["admin/one"]
-    assert names(search(client.http, "")) == ["admin/one"]
+    start_push(client.http, "admin/one", [])          # beside the client fixture's ns/repo
+    assert names(search(client.http, "q=")) == ["admin/one", "ns/repo"]
+    assert names(search(client.http, "")) == ["admin/one", "ns/repo"]
 
 
 @pytest.mark.parametrize("query, message", [("q=a&n=0", "n must be 1 to 100"),

@@ -1,10 +1,13 @@
-"""Who is calling: Basic credentials, signed tokens, or the result of the API Gateway
-authorizer; then `authorize(...)` asks permissions what they may do.
+"""Who is calling: Basic credentials, signed tokens, or a token the API Gateway authorizer
+already verified; then `authorize(...)` / `authorize_image(...)` ask permissions what they
+may do.
 
-Routes that always need credentials run the authorizer first (auth/gateway.py); its result
-reaches the handler as `request.context['authorizer']` (string values, as on API Gateway).
-Public-capable routes have no authorizer (a TOKEN authorizer never sees a request without
-`Authorization`), so the header is read here.
+Routes that always need credentials run the authorizer first (auth/gateway.py); a token it
+verified reaches the handler as `request.context['authorizer']` (string values, as on API
+Gateway), anything else is read from the header here, where the source address is known.
+Every token is checked against the current records (auth/records.py): its user still
+active and of the same token generation (permissions checks that a non-owner's repository
+is still readable).
 """
 import base64
 import binascii
@@ -12,36 +15,36 @@ import logging
 import time
 
 from .. import config
-from ..errors import ApiError, forbidden, unauthorized
-from . import accounts, tokens
-from .permissions import Principal, check_image, check_repository
+from ..errors import forbidden, unauthorized
+from . import accounts, records, tokens
+from .permissions import ImageScope, Principal, check_image, check_repository
 
 ANONYMOUS = Principal()
+INVALID_TOKEN = "Invalid or expired token"
 log = logging.getLogger(__name__)
 
 
-def authorize(request, action: str, *, repository: str | None = None,
-              image_id: str | None = None) -> Principal:
-    """The caller if they may `action` the repository or image, else raise ApiError."""
+def authorize(request, action: str, repository: str) -> Principal:
+    """The caller if they may `action` the repository, else raise ApiError."""
     principal = identify(request)
-    if repository is not None:
-        check_repository(principal, action, repository)
-    if image_id is not None:
-        principal = check_image(principal, action, image_id)
+    check_repository(principal, action, repository)
     return principal
+
+
+def authorize_image(request, action: str, image_id: str) -> ImageScope:
+    """Where an image route acts for this caller (permissions.check_image), else ApiError."""
+    return check_image(identify(request), action, image_id)
 
 
 def identify(request) -> Principal:
     context = (request.context or {}).get("authorizer") or {}
-    if "user" in context:
-        return _from_context(context)
-    source = ((request.context or {}).get("identity") or {}).get("sourceIp")
-    return from_header(request.headers.get("authorization"), source)
+    if context.get("token_repository"):
+        return _from_token(_token_from_context(context))
+    return from_header(request.headers.get("authorization"), source_of(request))
 
 
-def from_header(header: str | None, source: str | None) -> Principal:
-    scheme, _, credentials = (header or "").strip().partition(" ")
-    scheme, credentials = scheme.lower(), credentials.strip()
+def from_header(header: str | None, source: str) -> Principal:
+    scheme, credentials = _scheme(header)
     if not scheme:
         return ANONYMOUS
     if scheme == "basic":
@@ -49,17 +52,26 @@ def from_header(header: str | None, source: str | None) -> Principal:
     if scheme == "token":
         if not credentials:                  # docker 1.6 without a token (§4.2)
             return ANONYMOUS
-        token = tokens.verify(config.settings(), credentials)
-        if token is None:
-            raise unauthorized("Invalid or expired token")
-        return Principal(username=token.user or None, token=token)
+        return _from_token(_verified(credentials))
     raise unauthorized("Unsupported authorization scheme")
 
 
-def _from_basic(credentials: str, source: str | None) -> Principal:
+def _scheme(header: str | None) -> tuple[str, str]:
+    scheme, _, credentials = (header or "").strip().partition(" ")
+    return scheme.lower(), credentials.strip()
+
+
+def _verified(credentials: str) -> tokens.Token:
+    token = tokens.verify(config.settings(), credentials)
+    if token is None:
+        raise unauthorized(INVALID_TOKEN)
+    return token
+
+
+def _from_basic(credentials: str, source: str) -> Principal:
     try:
         decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, ValueError):     # ValueError: non-ASCII (binascii.Error is one)
         raise unauthorized("Malformed Basic credentials")
     username, separator, password = decoded.partition(":")
     if not separator:
@@ -67,38 +79,48 @@ def _from_basic(credentials: str, source: str | None) -> Principal:
     if not username and not password:        # `Basic Og==`: not logged in (§5.2)
         return ANONYMOUS
     user = accounts.authenticate(config.settings(), username, password, source)
-    return Principal(username=user.username, admin=bool(user.admin))
+    return Principal(username=user.username, admin=bool(user.admin),
+                     generation=int(user.token_generation or 0))
 
 
-def authorizer_context(header: str) -> dict | None:
-    """The authorizer's context for a credential (string values only), None to deny (403).
+def _from_token(token: tokens.Token) -> Principal:
+    """The token's principal if its user is still active and of the token's generation (a
+    cached authorizer answer may be up to its TTL old: the expiry is checked again).
+    Whether the token's repository is still readable is permissions' question."""
+    if token.expires < time.time():
+        raise unauthorized(INVALID_TOKEN)
+    if not token.user:
+        return Principal(token=token)
+    user = records.user(token.user)
+    if user is None or not user.active or user.token_generation != token.generation:
+        raise unauthorized(INVALID_TOKEN)
+    return Principal(username=user.username, admin=bool(user.admin), token=token,
+                     generation=token.generation)
+
+
+def authorizer_context(header: str) -> dict:
+    """The authorizer's context: a token's verified fields (string values only); for any
+    other credential nothing, the handler checks it (it knows the source address, and a
+    credential that does not verify is its 401 with the challenge on every route).
 
     Never raises: an exception in an authorizer drops the connection locally."""
     try:
-        principal = from_header(header, None)
-    except ApiError as error:
-        log.info("authorizer denied: %s", error.message)
-        return None
-    except Exception:                        # noqa: BLE001 — deny rather than crash
+        scheme, credentials = _scheme(header)
+        token = tokens.verify(config.settings(), credentials) if scheme == "token" else None
+    except Exception:                        # noqa: BLE001 — leave it to the handler
         log.exception("authorizer failed")
-        return None
-    token = principal.token
-    return {"user": principal.username or "", "admin": "true" if principal.admin else "false",
-            "token_user": token.user if token else "",
-            "token_repository": token.repository if token else "",
-            "token_access": token.access if token else "",
-            "token_expires": str(token.expires) if token else ""}
+        token = None
+    if token is None:
+        return {"scheme": "header"}
+    return {"token_user": token.user, "token_repository": token.repository,
+            "token_access": token.access, "token_expires": str(token.expires),
+            "token_generation": str(token.generation)}
 
 
-def _from_context(context: dict) -> Principal:
-    username = context["user"] or None
-    if not context.get("token_repository"):
-        return Principal(username=username, admin=context.get("admin") == "true")
-    token = tokens.Token(context["token_user"], context["token_repository"],
-                         context["token_access"], int(context["token_expires"]))
-    if token.expires < time.time():          # the gateway may cache the authorizer's answer
-        raise unauthorized("Invalid or expired token")
-    return Principal(username=username, token=token)
+def _token_from_context(context: dict) -> tokens.Token:
+    return tokens.Token(context["token_user"], context["token_repository"],
+                        context["token_access"], int(context["token_expires"]),
+                        int(context["token_generation"]))
 
 
 def login(request) -> Principal:
@@ -126,5 +148,11 @@ def token_for(request, repository: str) -> Principal:
 
 
 def issue_token(principal: Principal, repository: str, access: str) -> str:
-    """The `X-Docker-Token` value (no `Token ` prefix, spec §4.2)."""
-    return tokens.issue(config.settings(), principal.username or "", repository, access)
+    """The `X-Docker-Token` value (no `Token ` prefix, spec §4.2), carrying the user's
+    current token generation."""
+    return tokens.issue(config.settings(), principal.username or "", repository, access,
+                        principal.generation)
+
+
+def source_of(request) -> str:
+    return ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"

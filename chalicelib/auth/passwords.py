@@ -48,25 +48,25 @@ def verify(password: str, stored_hash: str | None, rounds: int) -> bool:
 
 class _Remembered:
     """Credentials verified in this container, keyed by an HMAC of (user, password,
-    stored hash): a changed password or hash never matches an old entry, and the
-    plain password is never kept."""
+    stored hash, source address): a changed password or hash never matches an old entry,
+    a credential verified from one address skips nothing from another (where it may be
+    throttled), and the plain password is never kept."""
 
     def __init__(self):
         self._key = secrets.token_bytes(32)
         self._until: dict[bytes, float] = {}
         self._lock = threading.Lock()
 
-    def _digest(self, username: str, password: str, stored_hash: str) -> bytes:
-        message = "\0".join((username, password, stored_hash)).encode()
-        return hmac.new(self._key, message, hashlib.sha256).digest()
+    def _digest(self, *parts: str) -> bytes:
+        return hmac.new(self._key, "\0".join(parts).encode(), hashlib.sha256).digest()
 
-    def contains(self, username: str, password: str, stored_hash: str) -> bool:
-        digest = self._digest(username, password, stored_hash)
+    def contains(self, username: str, password: str, stored_hash: str, source: str) -> bool:
+        digest = self._digest(username, password, stored_hash, source)
         with self._lock:
             return self._until.get(digest, 0.0) > time.monotonic()
 
-    def add(self, username: str, password: str, stored_hash: str) -> None:
-        digest = self._digest(username, password, stored_hash)
+    def add(self, username: str, password: str, stored_hash: str, source: str) -> None:
+        digest = self._digest(username, password, stored_hash, source)
         now = time.monotonic()
         with self._lock:
             if len(self._until) >= REMEMBER_MAX:

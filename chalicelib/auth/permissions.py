@@ -1,20 +1,26 @@
 """Who may read, write or delete a repository or an image: the one place it is decided.
 
-Rules: a user owns the namespace of their name; only admins write `library`;
-anyone reads a public repository, only its owner and admins a private one. A
-token grants its access on its repository only (§4.6.1, §4.8). An image is read
-through a readable repository that holds it, and written through a writable
-repository that announced it (§4.22). Denials: 401 to anonymous callers, 404
-for what an authenticated caller may not read (it stays invisible), 403 for
-what they can see but not change.
+Repositories: a user owns the namespace of their name; only admins write `library`; anyone
+reads a public repository, only its owner and admins a private one. A token grants its access
+on its repository only (§4.6.1; §4.8: write and delete imply read).
+
+Images belong to a namespace (the same id in two namespaces is two images). An image route
+acts in the namespace of the token's repository, or in the Basic caller's own (§4.22 has no
+repository in the path). The namespace's owner (and admins) read and write its images; a token
+of anyone else reads an image readable through the token's repository (completed through it
+or in the ancestry of one of its tags).
+
+Denials: 401 to anonymous callers, 404 for what an authenticated caller may not read (it stays
+invisible), 403 for what they can see but not change.
 """
 import dataclasses
 import logging
 
 from ..errors import forbidden, not_found, unauthorized
-from ..names import LIBRARY
+from ..names import LIBRARY, namespace_of
 from ..store import membership
 from ..store.models import Repository
+from . import records
 from .tokens import Token
 
 READ, WRITE, DELETE = "read", "write", "delete"
@@ -28,17 +34,26 @@ class Principal:
     username: str | None = None      # None: anonymous
     admin: bool = False
     token: Token | None = None       # set when the caller presented a token
-    repository: str | None = None    # the repository an image write goes through
+    generation: int = 0              # the user's token generation (auth/callers.py)
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageScope:
+    """Where an image route acts: the image's namespace, and with a token its repository
+    (the one a completed upload becomes readable through)."""
+    namespace: str
+    repository: str | None
 
 
 def owns(principal: Principal, name: str) -> bool:
-    namespace = name.split("/")[0]
+    """`name`: a namespace or a repository name."""
+    namespace = namespace_of(name)
     return principal.admin or (principal.username is not None and namespace != LIBRARY
                                and namespace == principal.username)
 
 
 def may_read(principal: Principal, repository: Repository) -> bool:
-    return not repository.private or owns(principal, repository.name)
+    return repository.live and (not repository.private or owns(principal, repository.name))
 
 
 def _denied(principal: Principal, action: str, what: str):
@@ -50,16 +65,24 @@ def _denied(principal: Principal, action: str, what: str):
     return forbidden(f"No {action} access to {what}")
 
 
-def _token_check(principal: Principal, action: str, name: str) -> None:
+def _token_grants(principal: Principal, action: str, name: str | None, what: str) -> None:
+    """A token grants its access on its repository, to anyone else than the namespace's
+    owner only while the repository is readable to them (made private or deleted since:
+    the token has ended, within auth/records.py's cache time)."""
     token = principal.token
-    if token.repository != name or action not in TOKEN_ALLOWS[token.access]:
+    if (name is not None and token.repository != name) or action not in TOKEN_ALLOWS[token.access]:
         log.info("token for %s (%s) refused: %s %s", token.repository, token.access, action, name)
-        raise unauthorized(f"Token does not grant {action} access to {name}")
+        raise unauthorized(f"Token does not grant {action} access to {name or 'images'}")
+    if owns(principal, token.repository):
+        return
+    repository = records.repository(token.repository)
+    if repository is None or not may_read(principal, repository):
+        raise _denied(principal, READ, what)
 
 
 def check_repository(principal: Principal, action: str, name: str) -> None:
     if principal.token is not None:
-        return _token_check(principal, action, name)
+        return _token_grants(principal, action, name, "Repository")
     if owns(principal, name):
         return
     if action == READ:
@@ -70,57 +93,19 @@ def check_repository(principal: Principal, action: str, name: str) -> None:
     raise _denied(principal, action, name)
 
 
-def check_image(principal: Principal, action: str, image_id: str) -> Principal:
-    """For a write, the result names the repository the image is written through."""
-    if action == READ:
-        _check_image_read(principal, image_id)
-        return principal
-    repository = _writable_holder(principal, image_id)
-    return dataclasses.replace(principal, repository=repository)
-
-
-def _check_image_read(principal: Principal, image_id: str) -> None:
-    if not may_read_image(principal, image_id):
-        raise _denied(principal, READ, "Image")
-
-
-def may_read_image(principal: Principal, image_id: str) -> bool:
-    if principal.admin:
-        return True
-    token = principal.token
-    if token is not None and READ in TOKEN_ALLOWS[token.access]:
-        held = membership.membership(token.repository, image_id)
-        if held is not None and held.readable:
-            return True
-    names = {item.repository for item in membership.holders(image_id) if item.readable}
-    return any(may_read(principal, repository) for repository in membership.records(names))
-
-
-def claim_repository(writer: Principal, image_id: str) -> str | None:
-    """For a writer (check_image WRITE's result) of a complete image they may not read:
-    the repository through which they must prove they hold its bytes (uploads.put_json
-    starts a claim); None if they may read it (the push skips it as it exists, §5.9)."""
-    if writer.repository is None or may_read_image(writer, image_id):
-        return None
-    return writer.repository
-
-
-def _writable_holder(principal: Principal, image_id: str) -> str | None:
+def check_image(principal: Principal, action: str, image_id: str) -> ImageScope:
+    """The scope an image route acts in, if the caller may `action` the image there."""
     token = principal.token
     if token is not None:
-        if WRITE not in TOKEN_ALLOWS[token.access]:
-            raise unauthorized(f"Token does not grant write access to {token.repository}")
-        if membership.membership(token.repository, image_id) is None:
-            raise forbidden(f"Image was not announced for {token.repository} "
-                            "(PUT /v1/repositories/<name>/ lists the images of a push)")
-        return token.repository
-    if principal.username is None:
-        raise unauthorized()
-    names = sorted(item.repository for item in membership.holders(image_id)
-                   if owns(principal, item.repository))
-    if names:
-        return names[0]
-    if principal.admin:
-        return None            # admins may write any image; it joins a repository when tagged
-    raise forbidden("Image was not announced for a repository you can write "
-                    "(PUT /v1/repositories/<name>/ lists the images of a push)")
+        _token_grants(principal, action, None, "Image")
+        scope = ImageScope(namespace_of(token.repository), token.repository)
+    elif principal.username is not None:
+        scope = ImageScope(principal.username, None)
+    else:
+        raise unauthorized()        # no namespace without a token (docker always has one)
+    if owns(principal, scope.namespace):
+        return scope
+    if action == READ and token is not None and membership.readable_through(
+            token.repository, image_id):
+        return scope
+    raise _denied(principal, action, "Image")

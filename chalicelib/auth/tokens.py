@@ -1,6 +1,7 @@
 """Stateless signed tokens (spec §4.2, §4.7): HMAC-SHA256 over
-user|repository|access|expires|nonce with the configured keys (the first signs,
-every key verifies, so keys rotate by prepending a new one)."""
+user|repository|access|expires|nonce|generation with the configured keys (the first signs,
+every key verifies, so keys rotate by prepending a new one). `generation` is the user's
+token generation when it was issued (auth/callers.py refuses older ones)."""
 import functools
 import hashlib
 import hmac
@@ -8,8 +9,6 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-
-import boto3
 
 from ..config import Settings
 
@@ -24,10 +23,12 @@ class Token:
     repository: str      # "ns/repo"
     access: str          # read | write | delete
     expires: int         # unix seconds
+    generation: int = 0  # the user's token generation at issue time
 
 
-def _message(user: str, repository: str, access: str, expires: int, nonce: str) -> bytes:
-    return "|".join((user, repository, access, str(expires), nonce)).encode()
+def _message(token: Token, nonce: str) -> bytes:
+    return "|".join((token.user, token.repository, token.access, str(token.expires), nonce,
+                     str(token.generation))).encode()
 
 
 def _sign(key: bytes, message: bytes) -> str:
@@ -37,6 +38,7 @@ def _sign(key: bytes, message: bytes) -> str:
 @functools.lru_cache(maxsize=4)
 def _secret_string(secret_id: str, region: str, endpoint: str | None) -> str:
     """Read once per Lambda container (a rotation reaches new containers)."""
+    import boto3        # here, not at import: only containers that read the secret pay for it
     client = boto3.client("secretsmanager", region_name=region, endpoint_url=endpoint)
     return client.get_secret_value(SecretId=secret_id)["SecretString"]
 
@@ -54,13 +56,15 @@ def keys(settings: Settings) -> list[bytes]:
     return found
 
 
-def issue(settings: Settings, user: str, repository: str, access: str) -> str:
-    """The `X-Docker-Token` value: §4.2's pairs plus our user, expires and nonce."""
-    expires = int(time.time()) + settings.token_ttl_seconds
+def issue(settings: Settings, user: str, repository: str, access: str,
+          generation: int = 0) -> str:
+    """The `X-Docker-Token` value: §4.2's pairs plus our user, expires, nonce, generation."""
+    token = Token(user, repository, access, int(time.time()) + settings.token_ttl_seconds,
+                  generation)
     nonce = secrets.token_hex(8)
-    signature = _sign(keys(settings)[0], _message(user, repository, access, expires, nonce))
+    signature = _sign(keys(settings)[0], _message(token, nonce))
     return (f'signature={signature},repository="{repository}",access={access},'
-            f"user={user},expires={expires},nonce={nonce}")
+            f"user={user},expires={token.expires},nonce={nonce},generation={generation}")
 
 
 def parse(credentials: str) -> dict[str, str]:
@@ -73,11 +77,12 @@ def verify(settings: Settings, credentials: str) -> Token | None:
     """The token if its signature holds and it has not expired; None otherwise."""
     pairs = parse(credentials)
     try:
-        token = Token(pairs["user"], pairs["repository"], pairs["access"], int(pairs["expires"]))
+        token = Token(pairs["user"], pairs["repository"], pairs["access"], int(pairs["expires"]),
+                      int(pairs["generation"]))
         signature, nonce = pairs["signature"], pairs["nonce"]
     except (KeyError, ValueError):
         return None
-    message = _message(token.user, token.repository, token.access, token.expires, nonce)
+    message = _message(token, nonce)
     valid = False
     for key in keys(settings):          # every key, no early exit: constant time
         valid |= hmac.compare_digest(_sign(key, message).encode(), signature.encode())

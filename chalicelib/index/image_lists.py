@@ -5,7 +5,7 @@ from ..bodies import json_body
 from ..errors import bad_request
 from ..names import IMAGE_ID
 from ..store import membership
-from ..store.models import Repository, RepositoryImage
+from ..store.models import RepositoryImage
 from . import repositories
 
 
@@ -30,7 +30,7 @@ def parse(body: bytes) -> list[dict]:
 
 def start_push(name: str, body: bytes) -> None:
     images = parse(body)
-    Repository(name).update(actions=membership.creation_actions(name))
+    repositories.create(name)
     membership.announce(name, images)
 
 

@@ -71,7 +71,7 @@ def put_repository_properties(name, _writer):
 
 @route(blueprint, "/v1/users", ["POST"])
 def create_user():
-    users.create(config.settings(), request().raw_body)
+    users.create(config.settings(), request().raw_body, callers.source_of(request()))
     return responses.json_response("User Created", status=201)
 
 

@@ -4,7 +4,7 @@ import time
 
 from pynamodb.exceptions import PutError
 
-from ..auth import accounts, passwords
+from ..auth import accounts, passwords, throttle
 from ..bodies import json_body
 from ..config import Settings
 from ..errors import ApiError, BareStringError, bad_request, not_found
@@ -39,11 +39,12 @@ def _email(value: str | None) -> str | None:
     return value
 
 
-def create(settings: Settings, raw: bytes) -> None:
+def create(settings: Settings, raw: bytes, source: str) -> None:
     """POST /v1/users/: a taken name answers the exact bytes docker ≤1.10 turn into a login.
 
     The name is read before the conditional save on purpose: every docker ≤1.10 login
-    starts with this POST, and an existing name then costs no bcrypt hash."""
+    starts with this POST, and an existing name then costs no bcrypt hash. Accounts
+    created are counted per source address (auth/throttle.py)."""
     body = _body(raw)
     username = _string(body, "username", required=True)
     password = _string(body, "password", required=True)
@@ -53,6 +54,7 @@ def create(settings: Settings, raw: bytes) -> None:
     if get_or_none(User, username, attributes_to_get=["username"]) is not None:
         raise BareStringError(400, ALREADY_EXISTS)
     email = _email(_string(body, "email", required=False))
+    throttle.check_registration(settings, source)
     user = User(username, password_hash=passwords.hash_password(password, settings.bcrypt_rounds),
                 email=email, admin=False, active=settings.new_accounts_active,
                 created_at=int(time.time()))
@@ -62,12 +64,14 @@ def create(settings: Settings, raw: bytes) -> None:
         if condition_failed(error):
             raise BareStringError(400, ALREADY_EXISTS)
         raise
+    throttle.record_registration(source)
 
 
 def update(settings: Settings, username: str, raw: bytes, by_admin: bool) -> None:
     """PUT /v1/users/<username>/: new e-mail and/or password; an admin may also set
     `active` (accounts wait for it when REGISTRY_NEW_ACCOUNTS_ACTIVE=false). Who may
-    change this account at all is checked by auth.callers.account."""
+    change this account at all is checked by auth.callers.account. A new password or a
+    deactivation ends the account's tokens (a new token generation)."""
     body = _body(raw)
     email = _string(body, "email", required=False)
     password = _string(body, "password", required=False)
@@ -89,14 +93,21 @@ def update(settings: Settings, username: str, raw: bytes, by_admin: bool) -> Non
             passwords.hash_password(password, settings.bcrypt_rounds)))
     if active is not None:
         actions.append(User.active.set(active))
+    if password is not None or active is False:
+        actions.append(User.token_generation.add(1))
     user.update(actions=actions, condition=User.username.exists())
 
 
 def create_admin(settings: Settings, username: str, password: str, email: str | None) -> None:
     """The first admin (index/admin.py); an existing account is promoted and its
-    password reset."""
+    password reset, which ends its tokens like any password change."""
     if not valid_username(username) or username in RESERVED:
         raise bad_request("Invalid username")
     password_hash = passwords.hash_password(password, settings.bcrypt_rounds)
-    User(username, password_hash=password_hash, email=_email(email), admin=True, active=True,
-         created_at=int(time.time())).save()
+    email = _email(email)
+    User(username).update(actions=[
+        User.password_hash.set(password_hash),
+        User.email.set(email) if email else User.email.remove(),
+        User.admin.set(True), User.active.set(True),
+        User.created_at.set(User.created_at | int(time.time())),
+        User.token_generation.add(1)])

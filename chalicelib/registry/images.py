@@ -1,9 +1,12 @@
-"""Reads of complete images: JSON, layer URL, ancestry (spec §2.6, §2.7, §2.9, §4.15)."""
+"""Reads of complete images of a namespace: JSON, layer URL, ancestry (spec §2.6, §2.7,
+§2.9, §4.15)."""
 from ..config import Settings
 from ..errors import ApiError, bad_request, not_found
 from ..store import s3
 from ..store.dynamo import get_or_none
 from ..store.models import Ancestry, Image
+
+MAX_ANCESTRY = 256   # docker stops at 127 layers; history rows without a layer fit beside them
 
 
 def being_uploaded() -> ApiError:
@@ -14,9 +17,9 @@ def image_not_found() -> ApiError:
     return not_found("Image not found")
 
 
-def readable_image(image_id: str) -> Image:
+def readable_image(namespace: str, image_id: str) -> Image:
     """The image record if it is complete (one read)."""
-    image = get_or_none(Image, image_id)
+    image = get_or_none(Image, namespace, image_id)
     if image is None:
         raise image_not_found()
     if not image.complete:
@@ -25,19 +28,32 @@ def readable_image(image_id: str) -> Image:
 
 
 def layer_url(settings: Settings, image: Image) -> str:
-    return s3.presigned_get(settings, image.layer_key)
+    return s3.presigned_get(settings, image.blob_digest)
 
 
-def ancestry(image_id: str) -> list[str]:
+def ancestry(namespace: str, image_id: str) -> list[str]:
     """One read on the happy path; a second only to tell 404 from 'uploading'."""
-    found = ancestry_or_none(image_id)
+    found = ancestry_or_none(namespace, image_id)
     if found is not None:
         return found
-    readable_image(image_id)          # raises 404 or 400 "being uploaded"
+    readable_image(namespace, image_id)          # raises 404 or 400 "being uploaded"
     raise being_uploaded()
 
 
-def ancestry_or_none(image_id: str) -> list[str] | None:
+def ancestry_or_none(namespace: str, image_id: str) -> list[str] | None:
     """`[id, parent, ..., base]` of a complete image, None for any other."""
-    record = get_or_none(Ancestry, image_id)
+    record = get_or_none(Ancestry, namespace, image_id)
     return list(record.ancestry) if record is not None else None
+
+
+def chain(namespace: str, image_id: str) -> list[str] | None:
+    """The ancestry an image has or will have: a complete image's, or for one still
+    uploading itself and its (complete) parent's; None if there is no such image."""
+    found = ancestry_or_none(namespace, image_id)
+    if found is not None:
+        return found
+    image = get_or_none(Image, namespace, image_id)
+    if image is None:
+        return None
+    parent = ancestry_or_none(namespace, image.parent) if image.parent else []
+    return [image_id, *(parent or [])]

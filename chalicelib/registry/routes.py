@@ -4,17 +4,20 @@ import json
 from chalice import Blueprint
 
 from .. import config, responses
-from ..auth import callers
 from ..auth.permissions import DELETE, READ, WRITE
 from ..errors import bad_request, not_found
 from ..routing import image_route, repository_route, route
-from . import images, metadata, tags, uploads
+from . import images, metadata, multipart, tags, uploads
 
 blueprint = Blueprint(__name__)
 
 
 def header(name: str) -> str | None:
     return blueprint.current_request.headers.get(name)
+
+
+def body() -> bytes:
+    return blueprint.current_request.raw_body
 
 
 def true():
@@ -43,20 +46,17 @@ def root():
     return responses.json_response("docker-registry server")
 
 
-# ---- images (§2.3–2.9) ----
+# ---- images (§2.3–2.9); the namespace comes from the caller (auth/permissions.py) ----
 
 @image_route(blueprint, "/json", ["PUT"], WRITE, guarded=True)
-def put_image_json(image_id, writer):
-    image = uploads.parse_json(image_id, blueprint.current_request.raw_body)
-    if image.parent:
-        callers.authorize(blueprint.current_request, READ, image_id=image.parent)
-    uploads.put_json(config.settings(), writer, image)
+def put_image_json(image_id, scope):
+    uploads.put_json(config.settings(), scope, uploads.parse_json(image_id, body()))
     return true()
 
 
 @image_route(blueprint, "/json", ["GET"], READ, immutable=True)
-def get_image_json(image_id, _reader):
-    image = images.readable_image(image_id)
+def get_image_json(image_id, scope):
+    image = images.readable_image(scope.namespace, image_id)
     return responses.raw_json(image.json, headers={
         **responses.immutable(),
         "X-Docker-Size": str(int(image.layer_size)),
@@ -64,31 +64,30 @@ def get_image_json(image_id, _reader):
 
 
 @image_route(blueprint, "/layer", ["PUT"], WRITE, guarded=True)
-def put_image_layer(image_id, writer):
+def put_image_layer(image_id, scope):
     settings, mode = config.settings(), header("X-Registry-Upload")
     if mode == "redirect":
-        url = uploads.start_redirected_upload(settings, image_id, writer.repository)
+        url = uploads.start_redirected_upload(settings, scope, image_id)
         return responses.empty(307, {"Location": url})
     if mode == "multipart":
-        size = uploads.parse_layer_size(header("X-Registry-Layer-Size"))
+        size = multipart.parse_layer_size(header("X-Registry-Layer-Size"))
         return responses.json_response(
-            uploads.start_multipart_upload(settings, image_id, size, writer.repository))
+            multipart.start_multipart_upload(settings, scope, image_id, size))
     if mode is not None:
         raise bad_request("X-Registry-Upload must be 'redirect' or 'multipart'")
-    uploads.put_layer(settings, image_id, blueprint.current_request.raw_body, writer.repository)
+    uploads.put_layer(settings, scope, image_id, body())
     return true()
 
 
 @image_route(blueprint, "/layer/multipart", ["POST"], WRITE, guarded=True)
-def complete_multipart_layer(image_id, writer):
-    uploads.complete_multipart_upload(config.settings(), image_id,
-                                      blueprint.current_request.raw_body, writer.repository)
+def complete_multipart_layer(image_id, scope):
+    multipart.complete_multipart_upload(config.settings(), scope, image_id, body())
     return true()
 
 
 @image_route(blueprint, "/layer", ["GET"], READ, immutable=True)
-def get_image_layer(image_id, _reader):
-    image = images.readable_image(image_id)
+def get_image_layer(image_id, scope):
+    image = images.readable_image(scope.namespace, image_id)
     # The bytes come from S3; the presigned URL carries its own authorisation (§4.18).
     return responses.empty(302, {
         "Location": images.layer_url(config.settings(), image),
@@ -98,15 +97,14 @@ def get_image_layer(image_id, _reader):
 
 
 @image_route(blueprint, "/checksum", ["PUT"], WRITE, guarded=True)
-def put_image_checksum(image_id, writer):
-    uploads.put_checksum(config.settings(), writer, image_id,
-                         header("X-Docker-Checksum-Payload"))
+def put_image_checksum(image_id, scope):
+    uploads.put_checksum(config.settings(), scope, image_id, header("X-Docker-Checksum-Payload"))
     return true()
 
 
 @image_route(blueprint, "/ancestry", ["GET"], READ, immutable=True)
-def get_image_ancestry(image_id, _reader):
-    return responses.raw_json(json.dumps(images.ancestry(image_id)),
+def get_image_ancestry(image_id, scope):
+    return responses.raw_json(json.dumps(images.ancestry(scope.namespace, image_id)),
                               headers=responses.immutable())
 
 
@@ -124,9 +122,7 @@ def get_tag(name, _reader, tag):
 
 @repository_route(blueprint, "/tags/{tag}", ["PUT"], WRITE, guarded=True)
 def put_tag(name, _writer, tag):
-    image_id = tags.parse_tag_body(blueprint.current_request.raw_body)
-    callers.authorize(blueprint.current_request, READ, image_id=image_id)
-    tags.set_tag(name, tag, image_id, header("User-Agent"))
+    tags.set_tag(name, tag, tags.parse_tag_body(body()), header("User-Agent"))
     return true()
 
 

@@ -1,15 +1,13 @@
 """`/v1/repositories/<name>/tags...` (spec §2.13–2.16, §2.19)."""
 from pynamodb.exceptions import DeleteError, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from ..bodies import json_body
 from ..errors import bad_request, conflict, not_found
-from ..names import IMAGE_ID
-from ..store import membership, models
-from ..store.dynamo import cancelled, cancelled_by_condition, condition_failed, get_or_none
+from ..names import IMAGE_ID, namespace_of
+from ..store import membership
+from ..store.dynamo import cancelled, condition_failed, failed_conditions, get_or_none
 from ..store.models import Image, Repository, Tag
-from . import metadata
-from .images import ancestry_or_none
+from . import images, metadata
 
 LATEST = "latest"
 
@@ -18,7 +16,7 @@ def list_tags(repository: str) -> dict:
     """`{tag: image_id}`; one query unless the repository has no tags."""
     tags = {item.tag: item.image_id
             for item in Tag.query(repository, attributes_to_get=["tag", "image_id"])}
-    if not tags and get_or_none(Repository, repository) is None:
+    if not tags and not getattr(get_or_none(Repository, repository), "live", False):
         raise not_found("Repository not found")
     return tags
 
@@ -39,25 +37,33 @@ def parse_tag_body(body: bytes) -> str:
 
 
 def set_tag(repository: str, tag: str, image_id: str, user_agent: str | None) -> None:
-    """Point the tag at an image whose JSON exists, creating the repository if needed."""
+    """Point the tag at an image of the repository's namespace whose JSON exists (§4.20);
+    the image and its ancestry become readable through the repository (§4.22) in the same
+    transactions, each conditional on the repository being live: a tag never creates a
+    repository, nor lands in one being deleted."""
+    namespace = namespace_of(repository)
+    chain = images.chain(namespace, image_id)
+    if chain is None:
+        raise images.image_not_found()
     tag_metadata = metadata.push_metadata(user_agent)
-    repo_actions = membership.creation_actions(repository)
-    if tag == LATEST:
-        repo_actions.append(Repository.metadata.set(tag_metadata))
+
+    def write_tag(transaction):
+        transaction.condition_check(Image, namespace, image_id,
+                                    condition=Image.image_id.exists())
+        transaction.save(Tag(repository, tag, image_id=image_id, metadata=tag_metadata))
+
+    latest = [Repository.metadata.set(tag_metadata)] if tag == LATEST else None
     try:
-        with TransactWrite(connection=models.connection()) as transaction:
-            transaction.condition_check(Image, image_id, condition=Image.image_id.exists())
-            transaction.save(Tag(repository, tag, image_id=image_id, metadata=tag_metadata))
-            transaction.update(Repository(repository), actions=repo_actions)
+        membership.make_readable(repository, chain, last=write_tag, repository_actions=latest)
     except TransactWriteError as error:
-        if cancelled_by_condition(error, 0):
-            raise not_found("Image not found")
-        if cancelled(error):
-            # DynamoDB cancels transactions racing on the same item (TransactionConflict).
-            raise conflict("The repository is being updated by another request; retry")
-        raise
-    # Not complete yet: no ancestry to add but the image itself.
-    membership.record_readable(repository, ancestry_or_none(image_id) or [image_id])
+        if not cancelled(error):
+            raise
+        if failed_conditions(error):        # which one: read again (moto names only one)
+            if not membership.is_live(repository):
+                raise not_found("Repository not found")
+            raise images.image_not_found()
+        # DynamoDB cancels transactions racing on the same item (TransactionConflict).
+        raise conflict("The repository is being updated by another request; retry")
 
 
 def delete_tag(repository: str, tag: str) -> None:

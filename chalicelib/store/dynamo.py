@@ -21,8 +21,9 @@ def cancelled(error: TransactWriteError) -> bool:
     return error.cause_response_code == "TransactionCanceledException"
 
 
-def cancelled_by_condition(error: TransactWriteError, position: int) -> bool:
-    """The transaction was cancelled because the condition of its item `position` was false."""
-    reasons = error.cancellation_reasons or []
-    return (position < len(reasons) and reasons[position] is not None
-            and reasons[position].code == "ConditionalCheckFailed")
+def failed_conditions(error: TransactWriteError) -> list[int]:
+    """The positions of a cancelled transaction's items whose condition was false (at least
+    one of them: moto names only the first it meets)."""
+    return [position for position, reason in enumerate(error.cancellation_reasons or [])
+            if reason is not None and reason.code == "ConditionalCheckFailed"]
+

@@ -1,56 +1,127 @@
-"""Which repositories hold which images (spec §3.4, §3.7, §4.22), and repository records.
+"""Repository records and which images they hold (spec §3.4, §3.7, §4.22): data, not rules
+(`chalicelib.auth.permissions` decides with these records, the API packages write them).
 
-Data, not rules: `chalicelib.auth.permissions` decides with these records, the API packages
-write them.
+Life cycle: only `create` makes a repository. `delete` marks it `deleting` first, so every
+later write that checks `live` fails, then removes its tags and image list (strongly
+consistent reads, so whatever landed before the mark is removed too), then the record.
 """
 import time
+from collections.abc import Callable, Iterable
+
+from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from .. import config
-from .dynamo import get_or_none
-from .models import Repository, RepositoryImage
+from .dynamo import condition_failed, get_or_none
+from .models import Repository, RepositoryImage, Tag, connection
+
+TRANSACTION_ITEMS = 100       # DynamoDB's limit per transaction
+BATCH_KEYS = 100              # and per BatchGetItem
+
+
+def live_condition():
+    return Repository.name.exists() & Repository.deleting.does_not_exist()
+
+
+def is_live(name: str) -> bool:
+    repository = get_or_none(Repository, name, consistent_read=True)
+    return repository is not None and repository.live
+
+
+def create(name: str) -> bool:
+    """Create the repository with the configured visibility, or keep it; False while a
+    delete of it is under way."""
+    actions = [Repository.namespace.set(Repository.namespace | name.split("/")[0]),
+               Repository.created_at.set(Repository.created_at | int(time.time())),
+               Repository.private.set(Repository.private | config.settings().default_private)]
+    try:
+        Repository(name).update(actions=actions, condition=Repository.deleting.does_not_exist())
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
 
 
 def announce(name: str, images: list[dict]) -> None:
-    """Add `[{"id", "checksum"}]` to the repository's image list; never removes any (§3.6)."""
-    known = {item.image_id: item for item in RepositoryImage.query(name)}
+    """Add `[{"id", "checksum"}]` to the repository's image list; never removes an image
+    nor its readability (§3.6). Repeated ids (one per tag, §3.4) are one entry."""
+    checksums: dict[str, str | None] = {}
+    for image in images:
+        checksums[image["id"]] = image["checksum"] or checksums.get(image["id"])
+    for chunk in _chunks(list(checksums.items()), TRANSACTION_ITEMS):
+        with TransactWrite(connection=connection()) as transaction:
+            for image_id, checksum in chunk:
+                actions = [RepositoryImage.readable.set(RepositoryImage.readable | False)]
+                if checksum:
+                    actions.append(RepositoryImage.checksum.set(checksum))
+                transaction.update(RepositoryImage(name, image_id), actions=actions)
+
+
+def readable_through(name: str, image_id: str) -> bool:
+    """Whether the image (of the repository's namespace) is readable through it (one read)."""
+    item = get_or_none(RepositoryImage, name, image_id)
+    return item is not None and bool(item.readable)
+
+
+def make_readable(name: str, image_ids: list[str],
+                  last: Callable[[TransactWrite], None] | None = None,
+                  repository_actions: list | None = None) -> None:
+    """Make the images readable through the live repository `name`; `last` adds its writes
+    to the final transaction, `repository_actions` updates the repository in it. Each
+    transaction checks that the repository is live, so nothing lands in one being deleted."""
+    keys = [(name, image_id) for image_id in dict.fromkeys(image_ids)]
+    readable = {item.image_id for chunk in _chunks(keys, BATCH_KEYS)
+                for item in RepositoryImage.batch_get(chunk) if item.readable}
+    missing = [image_id for _, image_id in keys if image_id not in readable]
+    chunks = list(_chunks(missing, TRANSACTION_ITEMS - 4)) or [[]]
+    for number, chunk in enumerate(chunks, start=1):
+        final = number == len(chunks)
+        with TransactWrite(connection=connection()) as transaction:
+            if final and repository_actions:
+                transaction.update(Repository(name), actions=repository_actions,
+                                   condition=live_condition())
+            else:
+                transaction.condition_check(Repository, name, condition=live_condition())
+            for image_id in chunk:
+                transaction.update(RepositoryImage(name, image_id),
+                                   actions=[RepositoryImage.readable.set(True)])
+            if final and last is not None:
+                last(transaction)
+
+
+def start_delete(name: str) -> bool:
+    """Mark the repository deleting; False if there is none."""
+    try:
+        Repository(name).update(actions=[Repository.deleting.set(True)],
+                                condition=Repository.name.exists())
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def finish_delete(name: str) -> None:
+    """Remove the tags, the image list and the record of a repository marked deleting."""
+    with Tag.batch_write() as batch:
+        for tag in Tag.query(name, consistent_read=True, attributes_to_get=["repository", "tag"]):
+            batch.delete(tag)
     with RepositoryImage.batch_write() as batch:
-        for image in images:
-            item = known.get(image["id"]) or RepositoryImage(name, image["id"])
-            if image["checksum"] or image["id"] not in known:
-                item.checksum = image["checksum"] or item.checksum
-                batch.save(item)
-
-
-def membership(name: str, image_id: str) -> RepositoryImage | None:
-    return get_or_none(RepositoryImage, name, image_id)
-
-
-def holders(image_id: str) -> list[RepositoryImage]:
-    """Every repository that announced or holds the image (one query on the index)."""
-    return list(RepositoryImage.by_image.query(image_id))
+        for item in RepositoryImage.query(name, consistent_read=True,
+                                          attributes_to_get=["repository", "image_id"]):
+            batch.delete(item)
+    try:
+        Repository(name).delete(condition=Repository.deleting.exists())
+    except DeleteError as error:
+        if not condition_failed(error):      # a racing delete finished first
+            raise
 
 
 def records(names: set[str]) -> list[Repository]:
     return list(Repository.batch_get(names)) if names else []
 
 
-def record_readable(name: str, image_ids: list[str]) -> None:
-    """The images become readable through the repository: in the ancestry of one of its
-    tags (§4.22), or completed through it (registry.uploads does that in its own
-    transaction; an admin's upload outside any repository joins one when tagged). Not at
-    PUT json: someone who announced a guessed id could overwrite an unfinished upload and
-    then read what its owner uploads next."""
-    known = {item.image_id: item for item in RepositoryImage.query(name)}
-    with RepositoryImage.batch_write() as batch:
-        for image_id in image_ids:
-            item = known.get(image_id) or RepositoryImage(name, image_id)
-            if not item.readable:
-                item.readable = True
-                batch.save(item)
-
-
-def creation_actions(name: str) -> list:
-    """Update actions that create a repository record if absent and keep it otherwise."""
-    return [Repository.namespace.set(Repository.namespace | name.split("/")[0]),
-            Repository.created_at.set(Repository.created_at | int(time.time())),
-            Repository.private.set(Repository.private | config.settings().default_private)]
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,10 +1,9 @@
-"""PynamoDB models: one table each for images, image claims, ancestry, tags, repositories,
-repository membership, users and login failures. Table names, region and
+"""PynamoDB models: one table each for images, ancestry, tags, repositories, repository
+membership, users and login failures. Table names, region and
 endpoint come from config through bind(), called once per request by the app."""
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
                                  UnicodeAttribute)
 from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ..config import Settings
@@ -28,15 +27,29 @@ class _Base(Model):
         max_retry_attempts = 2
 
 
-class Upload(_Base):
-    """The upload state an image and a claim on it share (spec §4.20); no table of its own."""
+class Image(_Base):
+    """An image of one namespace (the owner's user name, or `library`): its JSON verbatim and
+    its upload state (spec §4.20; stages in registry/uploads.py). The same id in another
+    namespace is another image."""
+    class Meta(_Base.Meta):
+        table_suffix = "namespaced-images"
+    namespace = UnicodeAttribute(hash_key=True)
+    image_id = UnicodeAttribute(range_key=True)
     json = UnicodeAttribute()
+    parent = UnicodeAttribute(null=True)
     status = UnicodeAttribute()                         # UPLOADING | COMPLETE
-    layer_key = UnicodeAttribute(null=True)             # S3 key, opaque here
-    layer_size = NumberAttribute(null=True)
-    payload_checksum = UnicodeAttribute(null=True)      # "sha256:<hex>" (§4.13.1)
-    layer_unverified = BooleanAttribute(null=True)      # stored through a presigned PUT, not hashed yet
+    # While uploading: the client's upload in S3 (a fresh key each time, never served).
+    upload_key = UnicodeAttribute(null=True)
+    upload_version = UnicodeAttribute(null=True)        # the S3 version that was hashed
     multipart_upload_id = UnicodeAttribute(null=True)   # S3 multipart upload not completed yet
+    layer_unverified = BooleanAttribute(null=True)      # stored through presigned URLs, not hashed yet
+    expires_at = NumberAttribute(null=True)             # DynamoDB TTL: unfinished uploads expire
+    # From the hashing pass (spec §4.13.1; v2-pull §6): known once the layer was hashed.
+    payload_checksum = UnicodeAttribute(null=True)      # "sha256:<hex>" of json + "\n" + layer
+    layer_size = NumberAttribute(null=True)
+    blob_digest = UnicodeAttribute(null=True)           # "sha256:<hex>" of the layer bytes
+    compression = UnicodeAttribute(null=True)           # gzip | bzip2 | xz | zstd | none
+    diff_id = UnicodeAttribute(null=True)               # "sha256:<hex>" of the uncompressed tar
 
     @property
     def complete(self) -> bool:
@@ -50,32 +63,15 @@ class Upload(_Base):
             return MULTIPART_OPEN
         if self.layer_unverified:
             return LAYER_UNVERIFIED
-        return LAYER_INLINE if self.layer_key else JSON_ONLY
-
-
-class Image(Upload):
-    """An image's JSON (verbatim) and upload state (spec §4.20)."""
-    class Meta(_Base.Meta):
-        table_suffix = "images"
-    image_id = UnicodeAttribute(hash_key=True)
-    parent = UnicodeAttribute(null=True)
-
-
-class ImageClaim(Upload):
-    """A re-upload of a complete image by a pusher who may write it through `repository`
-    but not read it: proof of possession, accepted when its payload checksum equals the
-    image's. Always `uploading`; deleted once accepted."""
-    class Meta(_Base.Meta):
-        table_suffix = "image-claims"
-    image_id = UnicodeAttribute(hash_key=True)
-    repository = UnicodeAttribute(range_key=True)
+        return LAYER_INLINE if self.upload_key else JSON_ONLY
 
 
 class Ancestry(_Base):
-    """`[id, parent, ..., base]`, written when the image completes (§4.15)."""
+    """`[id, parent, ..., base]` of a complete image of a namespace (§4.15)."""
     class Meta(_Base.Meta):
-        table_suffix = "ancestry"
-    image_id = UnicodeAttribute(hash_key=True)
+        table_suffix = "namespaced-ancestry"
+    namespace = UnicodeAttribute(hash_key=True)
+    image_id = UnicodeAttribute(range_key=True)
     ancestry = ListAttribute(of=UnicodeAttribute)
 
 
@@ -96,27 +92,23 @@ class Repository(_Base):
     created_at = NumberAttribute()
     metadata = UnicodeAttribute(null=True)              # JSON of §2.18 (last `latest` push)
     private = BooleanAttribute(null=True)               # None on old records: public
+    deleting = BooleanAttribute(null=True)              # DELETE under way: no new writes
 
-
-class ImageRepositories(GlobalSecondaryIndex):
-    """RepositoryImage by image id: which repositories hold an image (§4.22)."""
-    class Meta:
-        index_name = "by-image"
-        projection = AllProjection()
-    image_id = UnicodeAttribute(hash_key=True)
-    repository = UnicodeAttribute(range_key=True)
+    @property
+    def live(self) -> bool:
+        return not self.deleting
 
 
 class RepositoryImage(_Base):
-    """An image id announced for a repository (spec §3.4, §3.7); `readable` once it
-    was uploaded through the repository or is in the ancestry of one of its tags."""
+    """An image id of the repository's namespace announced for it (spec §3.4, §3.7);
+    `readable` once it was uploaded through the repository or is in the ancestry of one of
+    its tags: then a token for the repository reads it."""
     class Meta(_Base.Meta):
         table_suffix = "repository-images"
     repository = UnicodeAttribute(hash_key=True)
     image_id = UnicodeAttribute(range_key=True)
     checksum = UnicodeAttribute(null=True)
     readable = BooleanAttribute(null=True)
-    by_image = ImageRepositories()
 
 
 class User(_Base):
@@ -129,19 +121,23 @@ class User(_Base):
     admin = BooleanAttribute(default=False)
     active = BooleanAttribute(default=True)
     created_at = NumberAttribute()
+    # Tokens carry it; a password change or deactivation bumps it, ending them.
+    token_generation = NumberAttribute(default=0)
+    trusted_sources = UnicodeAttribute(null=True)       # JSON {source: last login}, auth/throttle
 
 
 class LoginFailure(_Base):
-    """Failed logins in the current window, per user name or per source address."""
+    """Counted events in the current window (auth/throttle.py): failed logins per user and
+    source, per source, per user; registrations per source."""
     class Meta(_Base.Meta):
         table_suffix = "login-failures"
-    key = UnicodeAttribute(hash_key=True)              # "user:<name>" | "source:<ip>"
+    key = UnicodeAttribute(hash_key=True)              # "<kind>:<user and/or source>"
     window_start = NumberAttribute()
     failures = NumberAttribute()
     expires_at = NumberAttribute()                      # DynamoDB TTL attribute
 
 
-ALL_MODELS = (Image, ImageClaim, Ancestry, Tag, Repository, RepositoryImage, User, LoginFailure)
+ALL_MODELS = (Image, Ancestry, Tag, Repository, RepositoryImage, User, LoginFailure)
 _bound: Settings | None = None
 
 
