@@ -15,6 +15,7 @@ class Settings:
     bucket: str
     region: str
     aws_endpoint: str | None      # moto server URL locally; None on AWS
+    presign_endpoint: str | None  # where presigned URLs point; None: aws_endpoint
     inline_layer_limit: int       # bytes; 0 means no limit (local stack)
     presign_seconds: int
     endpoints: str | None         # X-Docker-Endpoints value; None: the request's Host
@@ -47,6 +48,7 @@ def settings() -> Settings:
         region=os.environ.get("REGISTRY_REGION") or os.environ.get("AWS_REGION")
         or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         aws_endpoint=os.environ.get("REGISTRY_AWS_ENDPOINT") or None,
+        presign_endpoint=os.environ.get("REGISTRY_PRESIGN_ENDPOINT") or None,
         inline_layer_limit=_int("REGISTRY_INLINE_LAYER_LIMIT", 0),
         presign_seconds=_int("REGISTRY_PRESIGN_SECONDS", 1200),
         endpoints=os.environ.get("REGISTRY_ENDPOINTS") or None,

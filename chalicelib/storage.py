@@ -12,12 +12,13 @@ HASH_CHUNK = 1024 * 1024
 
 
 @functools.lru_cache(maxsize=4)
-def _client(settings: Settings):
-    addressing = "path" if settings.aws_endpoint else "virtual"
+def _client(settings: Settings, presigning: bool = False):
+    """presigning: the client whose URLs go to clients (the local stack's S3 gateway)."""
+    endpoint = (presigning and settings.presign_endpoint) or settings.aws_endpoint
+    addressing = "path" if endpoint else "virtual"
     config = Config(signature_version="s3v4", s3={"addressing_style": addressing},
                     connect_timeout=2, read_timeout=10, retries={"max_attempts": 2})
-    return boto3.client("s3", region_name=settings.region,
-                        endpoint_url=settings.aws_endpoint, config=config)
+    return boto3.client("s3", region_name=settings.region, endpoint_url=endpoint, config=config)
 
 
 def new_layer_key(image_id: str) -> str:
@@ -49,13 +50,13 @@ def delete_layer(settings: Settings, key: str) -> None:
 
 
 def presigned_get(settings: Settings, key: str) -> str:
-    return _client(settings).generate_presigned_url(
+    return _client(settings, presigning=True).generate_presigned_url(
         "get_object", Params={"Bucket": settings.bucket, "Key": key},
         ExpiresIn=settings.presign_seconds)
 
 
 def presigned_put(settings: Settings, key: str) -> str:
-    return _client(settings).generate_presigned_url(
+    return _client(settings, presigning=True).generate_presigned_url(
         "put_object", Params={"Bucket": settings.bucket, "Key": key},
         ExpiresIn=settings.presign_seconds)
 
@@ -66,7 +67,7 @@ def start_multipart(settings: Settings, key: str) -> str:
 
 
 def presigned_part(settings: Settings, key: str, upload_id: str, number: int) -> str:
-    return _client(settings).generate_presigned_url(
+    return _client(settings, presigning=True).generate_presigned_url(
         "upload_part", Params={"Bucket": settings.bucket, "Key": key, "UploadId": upload_id,
                                "PartNumber": number},
         ExpiresIn=settings.presign_seconds)
