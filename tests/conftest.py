@@ -1,6 +1,5 @@
 import base64
 import os
-import subprocess
 import sys
 
 import pytest
@@ -118,8 +117,6 @@ def stack(tmp_path_factory):
     from local_stack import LocalStack
     data_dir = str(tmp_path_factory.mktemp("stack"))
     server = LocalStack(data_dir, env={"REGISTRY_BCRYPT_ROUNDS": "4"}).start()
-    subprocess.run([sys.executable, "-m", "chalicelib.admin", ADMIN[0], "--data-dir", data_dir],
-                   input=ADMIN[1] + "\n", text=True, cwd=ROOT, check=True, capture_output=True)
-    server.admin = ADMIN
+    server.create_admin(*ADMIN)
     yield server
     server.stop()

@@ -67,11 +67,12 @@ class Session:
     calls: list[Call] = field(default_factory=list)
     token: str | None = None
     registry_url: str = ""        # from X-Docker-Endpoints (§4.4)
+    http: requests.Session = field(default_factory=requests.Session)   # keep-alive, as docker
 
     def request(self, method: str, url: str, **kwargs) -> requests.Response:
         headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
-        response = requests.request(method, url, headers=headers, allow_redirects=False,
-                                    timeout=60, **kwargs)
+        response = self.http.request(method, url, headers=headers, allow_redirects=False,
+                                     timeout=60, **kwargs)
         chunked = response.request.headers.get("Transfer-Encoding") == "chunked"
         self.calls.append(Call(method, requests.utils.urlparse(url).path, response.status_code,
                                _error_of(response), chunked))
