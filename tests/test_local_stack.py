@@ -18,7 +18,7 @@ import requests
 
 import docker_v1
 from helpers import new_id
-from local_stack import ROOT, LocalStack, free_port
+from local_stack import ROOT, LocalStack
 
 sys.path.append(os.path.join(ROOT, "infra"))     # after tests/: its local_stack.py is ours
 from localstack import registry_handler, servers   # noqa: E402
@@ -170,7 +170,7 @@ def test_kill_9_during_put_checksum_leaves_each_image_whole_or_uploading(crashab
 
 def test_multipart_upload_started_and_half_sent_before_kill_9_completes_after_it(tmp_path):
     """moto makes up an UploadId; the replayed start gets the one the table item holds."""
-    stack = started(tmp_path, *NO_SNAPSHOTS, "--moto-port", str(free_port()),
+    stack = started(tmp_path, *NO_SNAPSHOTS,
                     env={"REGISTRY_MULTIPART_PART_SIZE": str(5 * MIB)})
     try:
         (image,) = docker_v1.chain([os.urandom(6 * MIB)])
