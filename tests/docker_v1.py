@@ -22,6 +22,7 @@ import requests
 USER_AGENT = ("docker/1.6.2 go/go1.4.2 git-commit/7c8fca2 kernel/3.16.0-4-amd64 "
               "os/linux arch/amd64")
 CHUNK = 32 * 1024
+LAYER_READ = 1024 * 1024      # a layer is read in large pieces, as docker copies it
 ALREADY_EXISTS = "Image already exists"
 
 
@@ -202,7 +203,8 @@ def pull(base_url: str, name: str, tag: str = "latest",
     for layer_id in reversed(ancestry):
         response = session.expect(session.registry("GET", f"/v1/images/{layer_id}/json"), 200)
         layer = get_layer(session, layer_id)
-        pulled[layer_id] = PulledImage(response.content, layer.content,
+        pulled[layer_id] = PulledImage(response.content,
+                                       b"".join(layer.iter_content(LAYER_READ)),
                                        int(response.headers.get("X-Docker-Size", -1)),
                                        layer.headers.get("Accept-Ranges"))
     return PullResult(session.calls, session.token, image_id, ancestry, pulled)
@@ -215,7 +217,8 @@ def get_layer(session: Session, image_id: str, headers: dict | None = None) -> r
     response = session.registry("GET", f"/v1/images/{image_id}/layer", headers=dict(headers))
     hops = 0
     while response.status_code in (301, 302, 303, 307) and hops < 10:
-        response = session.request("GET", response.headers["Location"], headers=dict(headers))
+        response = session.request("GET", response.headers["Location"], headers=dict(headers),
+                                   stream=True)
         hops += 1
     return session.expect(response, 200, 206)
 
