@@ -187,6 +187,17 @@ def test_presigned_head_and_range_get_are_served(stack, gateway, layer_url, push
     assert (ranged.status_code, ranged.content) == (206, pushed[0].layer[10:20])
 
 
+def test_unsigned_amz_headers_are_refused(stack, gateway, layer_url):
+    """S3 refuses x-amz-* headers a presigned URL did not sign: with x-amz-copy-source, a
+    presigned PUT would copy in any object of the bucket."""
+    bucket, key = urlsplit(layer_url).path.lstrip("/").split("/", 1)
+    target = client("s3", gateway, stack_key(stack)).generate_presigned_url(
+        "put_object", Params={"Bucket": BUCKET, "Key": "copy-target"})
+    answer = requests.put(target, headers={"x-amz-copy-source": f"{bucket}/{key}"})
+    assert s3_error(answer) == (403, "AccessDenied") and "not signed" in answer.text
+    assert "copy-target" not in moto_objects(stack)
+
+
 def test_expired_presigned_urls_are_refused(stack, gateway, layer_url):
     key = urlsplit(layer_url).path.split("/", 2)[2]
     url = client("s3", gateway, stack_key(stack)).generate_presigned_url(

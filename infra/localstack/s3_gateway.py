@@ -63,6 +63,12 @@ class S3Gateway:
                 or not AUTH_PARAMS <= set(params) or operation_params not in allowed):
             raise Refused("403 Forbidden", "AccessDenied", ONLY_PRESIGNED)
         self._check_signature(environ, method, path, query, params)
+        signed = params["X-Amz-SignedHeaders"].split(";")
+        if any(header_name(name).startswith("x-amz-") and header_name(name) not in signed
+               for name in environ if name.startswith("HTTP_")):
+            # as S3 does: unsigned x-amz-copy-source would copy another object in
+            raise Refused("403 Forbidden", "AccessDenied",
+                          "There were headers present in the request which were not signed")
         if method == "PUT" and not environ.get("CONTENT_LENGTH", "").isdigit():
             raise Refused("411 Length Required", "MissingContentLength",
                           "You must provide the Content-Length HTTP header.")
@@ -96,6 +102,10 @@ class S3Gateway:
             raise Refused("403 Forbidden", "SignatureDoesNotMatch",
                           "The request signature we calculated does not match the signature "
                           "you provided.")
+
+
+def header_name(environ_key: str) -> str:
+    return environ_key.removeprefix("HTTP_").replace("_", "-").lower()
 
 
 def header(environ, name: str) -> str:
