@@ -11,7 +11,6 @@ import argparse
 import http.client
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -80,9 +79,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         stack = LocalStack(data_dir, env={"REGISTRY_BCRYPT_ROUNDS": "4"}).start()
         try:
-            subprocess.run([sys.executable, "-m", "chalicelib.admin", ADMIN[0],
-                            "--data-dir", data_dir], input=ADMIN[1] + "\n", text=True,
-                           cwd=ROOT, check=True, capture_output=True)
+            stack.create_admin(*ADMIN)
             images = docker_v1.chain([os.urandom(1024) for _ in range(5)])
             docker_v1.push(stack.url, "bench/meta", images, auth=ADMIN)
             token = docker_v1.pull(stack.url, "bench/meta", auth=ADMIN).token

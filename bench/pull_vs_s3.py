@@ -9,7 +9,6 @@ Goal (issue 13): pull wall time / raw S3 time <= 1.2.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,10 +37,8 @@ def layer_objects(stack, images) -> list[tuple[str, str]]:
 
 
 def moto_client(stack):
-    """boto3 on the stack's moto server itself (the loopback endpoint the app uses)."""
-    with open(os.path.join(stack.data_dir, "moto-endpoint")) as file:
-        endpoint = file.read().strip()
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+    """boto3 on the stack's moto server itself (loopback; it takes any key)."""
+    return boto3.client("s3", endpoint_url=stack.moto_endpoint, region_name="us-east-1",
                         aws_access_key_id="bench", aws_secret_access_key="bench")
 
 
@@ -56,9 +53,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         stack = LocalStack(data_dir, env={"REGISTRY_BCRYPT_ROUNDS": "4"}).start()
         try:
-            subprocess.run([sys.executable, "-m", "chalicelib.admin", ADMIN[0],
-                            "--data-dir", data_dir], input=ADMIN[1] + "\n", text=True,
-                           cwd=ROOT, check=True, capture_output=True)
+            stack.create_admin(*ADMIN)
             docker_v1.push(stack.url, "bench/pull", images, auth=ADMIN)
             objects, s3 = layer_objects(stack, images), moto_client(stack)
             pulls, raws = [], []
