@@ -321,10 +321,12 @@ def test_content_length_that_is_not_one_number_is_400_json_and_closes(stack, len
     assert status_and_json(answer) == (400, {"error": "Invalid Content-Length"})
 
 
-def test_transfer_encoding_other_than_chunked_is_400_json(stack):
+@pytest.mark.parametrize("encodings", [["gzip, chunked"], ["chunked", "gzip"], ["identity"]])
+def test_transfer_encoding_other_than_chunked_is_400_json(stack, encodings):
     head = (f"PUT /v1/images/{new_id()}/json HTTP/1.1\r\nHost: x\r\nAuthorization: "
-            f"{basic(stack.admin)}\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").encode()
-    assert status_and_json(exchange(stack.port, head + b"0\r\n\r\n")) == (
+            f"{basic(stack.admin)}\r\n" + "".join(f"Transfer-Encoding: {encoding}\r\n"
+                                                 for encoding in encodings) + "\r\n").encode()
+    assert status_and_json(exchange(stack.port, head)) == (
         400, {"error": "Unsupported Transfer-Encoding"})
 
 

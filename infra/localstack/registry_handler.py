@@ -50,9 +50,9 @@ def read_sized(rfile, length: int) -> bytes:
 
 
 def read_body(headers, rfile) -> bytes:
-    encoding = headers.get("Transfer-Encoding")
-    if encoding is not None:
-        if encoding.strip().lower() != "chunked":
+    encodings = headers.get_all("Transfer-Encoding")
+    if encodings is not None:
+        if ",".join(encodings).strip().lower() != "chunked":
             raise MalformedBody("Unsupported Transfer-Encoding")
         return read_chunked(rfile)
     lengths = set(headers.get_all("Content-Length", []))
