@@ -375,34 +375,38 @@ def test_a_slow_client_is_cut_after_the_read_timeout_while_others_are_served(tmp
 
 def test_sigterm_exits_promptly_with_a_large_state_and_loses_nothing(tmp_path):
     stack = LocalStack(str(tmp_path / "stack"), args=("--snapshot-seconds", "2")).start()
-    s3 = moto_s3(stack)
-    s3.create_bucket(Bucket="large")
-    for number in range(6):
-        s3.put_object(Bucket="large", Key=f"part{number}", Body=os.urandom(64 * MIB))
-    s3.put_object(Bucket="large", Key="last", Body=b"written last")
-    start = time.monotonic()
-    stack.process.send_signal(signal.SIGTERM)
-    assert stack.process.wait(timeout=30) == 0
-    exited_in = time.monotonic() - start
-    print(f"SIGTERM with 384 MiB stored: exited in {exited_in:.2f} s")
-    assert exited_in < 1.5          # measured: 2.9 s before the journal, 0.07 s with it
-    stack.process = None
-    stack.start(timeout=120)
-    s3 = moto_s3(stack)
-    listing = s3.list_objects_v2(Bucket="large")["Contents"]
-    assert sorted((item["Key"], item["Size"]) for item in listing) == sorted(
-        [(f"part{number}", 64 * MIB) for number in range(6)] + [("last", 12)])
-    assert s3.get_object(Bucket="large", Key="last")["Body"].read() == b"written last"
-    stack.stop()
+    try:
+        s3 = moto_s3(stack)
+        s3.create_bucket(Bucket="large")
+        for number in range(6):
+            s3.put_object(Bucket="large", Key=f"part{number}", Body=os.urandom(64 * MIB))
+        s3.put_object(Bucket="large", Key="last", Body=b"written last")
+        start = time.monotonic()
+        stack.process.send_signal(signal.SIGTERM)
+        assert stack.process.wait(timeout=30) == 0
+        exited_in = time.monotonic() - start
+        print(f"SIGTERM with 384 MiB stored: exited in {exited_in:.2f} s")
+        assert exited_in < 1.5          # measured: 2.9 s before the journal, 0.07 s with it
+        stack.start(timeout=120)
+        s3 = moto_s3(stack)
+        listing = s3.list_objects_v2(Bucket="large")["Contents"]
+        assert sorted((item["Key"], item["Size"]) for item in listing) == sorted(
+            [(f"part{number}", 64 * MIB) for number in range(6)] + [("last", 12)])
+        assert s3.get_object(Bucket="large", Key="last")["Body"].read() == b"written last"
+    finally:
+        stack.stop()
 
 
 def test_sigint_stops_a_stack_started_with_sigint_ignored(tmp_path):
     """As `make run &` from a script starts it: Python would never see KeyboardInterrupt."""
     stack = LocalStack(str(tmp_path / "stack"))
     stack.start(preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    stack.process.send_signal(signal.SIGINT)
-    assert stack.process.wait(timeout=10) == 0
-    assert "v1 registry stopped" in stack.log()
+    try:
+        stack.process.send_signal(signal.SIGINT)
+        assert stack.process.wait(timeout=10) == 0
+        assert "v1 registry stopped" in stack.log()
+    finally:
+        stack.stop()
 
 
 # ---- issue 13: no Nagle / delayed-ACK stall on keep-alive connections ----
