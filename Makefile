@@ -19,7 +19,8 @@ $(STAMP): requirements.txt requirements-vendor.txt requirements-dev.txt requirem
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) infra/local_stack.py --host $(HOST) --port $(PORT) --data-dir $(DATA)
+	$(PY) infra/local_stack.py --host $(HOST) --port $(PORT) --data-dir $(DATA) \
+		$(if $(PUBLIC_HOST),--public-host $(PUBLIC_HOST)) $(if $(S3_PORT),--s3-port $(S3_PORT))
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests

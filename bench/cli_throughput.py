@@ -51,13 +51,13 @@ def logged_in_stack(work: str):
 
 
 def raw_s3(stack, ref: str, total: int, runs: int) -> dict:
-    """boto3 and presigned-URL transfers of the same byte count to the stack's moto."""
+    """boto3 and presigned-URL transfers of the same byte count to the stack's moto itself
+    (its loopback endpoint: no signature checks on that path)."""
     top_id = requests.get(f"{stack.url}/v1/repositories/{USER[0]}/img/tags/1", auth=USER).json()
     location = urlsplit(requests.get(f"{stack.url}/v1/images/{top_id}/layer", auth=USER,
                                      allow_redirects=False).headers["Location"])
-    s3 = boto3.client("s3", endpoint_url=f"{location.scheme}://{location.netloc}",
-                      region_name="us-east-1", aws_access_key_id="local",
-                      aws_secret_access_key="local")
+    s3 = boto3.client("s3", endpoint_url=stack.moto_endpoint, region_name="us-east-1",
+                      aws_access_key_id="local", aws_secret_access_key="local")
     bucket, body = location.path.lstrip("/").split("/")[0], os.urandom(total)
     presigned = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "raw2"})
 

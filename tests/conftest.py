@@ -1,6 +1,5 @@
 import base64
 import os
-import subprocess
 import sys
 
 import pytest
@@ -147,8 +146,6 @@ def stack(request, tmp_path_factory):
     data_dir = str(tmp_path_factory.mktemp("stack"))
     env = {"REGISTRY_BCRYPT_ROUNDS": "4", **getattr(request.module, "STACK_ENV", {})}
     server = LocalStack(data_dir, env=env).start()
-    subprocess.run([sys.executable, "-m", "chalicelib.index.admin", ADMIN[0], "--data-dir", data_dir],
-                   input=ADMIN[1] + "\n", text=True, cwd=ROOT, check=True, capture_output=True)
-    server.admin = ADMIN
+    server.create_admin(*ADMIN)
     yield server
     server.stop()

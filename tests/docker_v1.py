@@ -26,6 +26,7 @@ import requests
 USER_AGENT = ("docker/1.6.2 go/go1.4.2 git-commit/7c8fca2 kernel/3.16.0-4-amd64 "
               "os/linux arch/amd64")
 CHUNK = 32 * 1024
+LAYER_READ = 1024 * 1024      # a layer is read in large pieces, as docker copies it
 ALREADY_EXISTS = "Image already exists"
 
 
@@ -77,11 +78,12 @@ class Session:
     calls: list[Call] = field(default_factory=list)
     token: str | None = None
     registry_url: str = ""        # from X-Docker-Endpoints (§4.4)
+    http: requests.Session = field(default_factory=requests.Session)   # keep-alive, as docker
 
     def request(self, method: str, url: str, **kwargs) -> requests.Response:
         headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
-        response = requests.request(method, url, headers=headers, allow_redirects=False,
-                                    timeout=60, **kwargs)
+        response = self.http.request(method, url, headers=headers, allow_redirects=False,
+                                     timeout=60, **kwargs)
         chunked = response.request.headers.get("Transfer-Encoding") == "chunked"
         self.calls.append(Call(method, requests.utils.urlparse(url).path, response.status_code,
                                _error_of(response), chunked))
@@ -226,7 +228,8 @@ def pull(base_url: str, name: str, tag: str = "latest",
     for layer_id in reversed(ancestry):
         response = session.expect(session.registry("GET", f"/v1/images/{layer_id}/json"), 200)
         layer = get_layer(session, layer_id)
-        pulled[layer_id] = PulledImage(response.content, layer.content,
+        pulled[layer_id] = PulledImage(response.content,
+                                       b"".join(layer.iter_content(LAYER_READ)),
                                        int(response.headers.get("X-Docker-Size", -1)),
                                        layer.headers.get("Accept-Ranges"))
     return PullResult(session.calls, session.token, image_id, ancestry, pulled)
@@ -250,7 +253,8 @@ def get_layer(session: Session, image_id: str, headers: dict | None = None) -> r
     response = session.registry("GET", f"/v1/images/{image_id}/layer", headers=dict(headers))
     hops = 0
     while response.status_code in (301, 302, 303, 307) and hops < 10:
-        response = session.request("GET", response.headers["Location"], headers=dict(headers))
+        response = session.request("GET", response.headers["Location"], headers=dict(headers),
+                                   stream=True)
         hops += 1
     return session.expect(response, 200, 206)
 

@@ -29,12 +29,12 @@ def pushed(registry, capsys, monkeypatch, tmp_path, name, layers=None, *extra):
 
 
 def storage_location(registry, image_id):
-    """The S3 bucket and key behind the layer's presigned 302 (§4.18)."""
+    """The S3 bucket and key behind the layer's presigned 302 (§4.18), and a client of the
+    stack's moto itself (the presigned URL's host serves presigned requests only)."""
     layer = registry_get(registry, f"/v1/images/{image_id}/layer", allow_redirects=False)
     assert layer.status_code == 302
-    url = urlsplit(layer.headers["Location"])
-    bucket, key = url.path.lstrip("/").split("/", 1)
-    s3 = boto3.client("s3", endpoint_url=f"{url.scheme}://{url.netloc}", region_name="us-east-1",
+    bucket, key = urlsplit(layer.headers["Location"]).path.lstrip("/").split("/", 1)
+    s3 = boto3.client("s3", endpoint_url=registry.moto_endpoint, region_name="us-east-1",
                       aws_access_key_id="local", aws_secret_access_key="local")
     return s3, bucket, key, layer.headers["Location"]
 

@@ -11,7 +11,6 @@ import os
 import shutil
 import sys
 import tarfile
-import tempfile
 from dataclasses import dataclass
 
 from .errors import CliError
