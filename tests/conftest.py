@@ -38,9 +38,8 @@ def env(monkeypatch):
 def aws(env):
     """moto's in-process S3 and DynamoDB with the registry's tables and bucket."""
     from chalicelib import config
-    from chalicelib.auth import records
-    from chalicelib.store import models, s3 as storage
-    records.cache.clear()            # user/repository records of an earlier test's moto
+    from chalicelib.store import cache, models, s3 as storage
+    cache.clear_all()                # records an earlier test's moto held
     with mock_aws():
         settings = config.settings()
         models.bind(settings)

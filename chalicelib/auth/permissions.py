@@ -105,7 +105,7 @@ def check_image(principal: Principal, action: str, image_id: str) -> ImageScope:
         raise unauthorized()        # no namespace without a token (docker always has one)
     if owns(principal, scope.namespace):
         return scope
-    if action == READ and token is not None and membership.readable_through(
+    if action == READ and token is not None and records.readable_through(
             token.repository, image_id):
         return scope
     raise _denied(principal, action, "Image")

@@ -3,6 +3,7 @@
 from ..config import Settings
 from ..errors import ApiError, bad_request, not_found
 from ..store import s3
+from ..store.cache import Memo
 from ..store.dynamo import get_or_none
 from ..store.models import Ancestry, Image
 
@@ -17,9 +18,14 @@ def image_not_found() -> ApiError:
     return not_found("Image not found")
 
 
+# A complete image and its ancestry never change: a container keeps them once read.
+_complete = Memo(keep=lambda image: image is not None and image.complete)
+_ancestries = Memo()
+
+
 def readable_image(namespace: str, image_id: str) -> Image:
-    """The image record if it is complete (one read)."""
-    image = get_or_none(Image, namespace, image_id)
+    """The image record if it is complete (one read, none once this container has it)."""
+    image = _complete.get((namespace, image_id), lambda: get_or_none(Image, namespace, image_id))
     if image is None:
         raise image_not_found()
     if not image.complete:
@@ -42,7 +48,8 @@ def ancestry(namespace: str, image_id: str) -> list[str]:
 
 def ancestry_or_none(namespace: str, image_id: str) -> list[str] | None:
     """`[id, parent, ..., base]` of a complete image, None for any other."""
-    record = get_or_none(Ancestry, namespace, image_id)
+    record = _ancestries.get((namespace, image_id),
+                             lambda: get_or_none(Ancestry, namespace, image_id))
     return list(record.ancestry) if record is not None else None
 
 
