@@ -7,8 +7,9 @@ from pynamodb.exceptions import PutError
 from ..auth import accounts, passwords
 from ..bodies import json_body
 from ..config import Settings
-from ..errors import ApiError, BareStringError, bad_request, not_found
+from ..errors import ApiError, BareStringError, bad_request, conflict, not_found
 from ..names import LIBRARY, valid_username
+from ..store import email_addresses
 from ..store.dynamo import condition_failed, get_or_none
 from ..store.models import User
 
@@ -82,14 +83,20 @@ def update(settings: Settings, username: str, raw: bytes, by_admin: bool) -> Non
     if user is None:
         raise not_found("User not found")
     actions = []
-    if email is not None:
-        actions.append(User.email.set(_email(email)) if email else User.email.remove())
     if password is not None:
         actions.append(User.password_hash.set(
             passwords.hash_password(password, settings.bcrypt_rounds)))
     if active is not None:
         actions.append(User.active.set(active))
-    user.update(actions=actions, condition=User.username.exists())
+    if email is None:
+        user.update(actions=actions, condition=User.username.exists())
+        return
+    try:        # the address claimed for this account alone, as the Accounts API does
+        email_addresses.set_primary(user, _email(email), actions)
+    except email_addresses.AddressTaken as taken:
+        raise bad_request(str(taken))
+    except email_addresses.ConcurrentChange:
+        raise conflict("The account changed meanwhile, retry")
 
 
 def create_admin(settings: Settings, username: str, password: str, email: str | None) -> None:

@@ -1,0 +1,98 @@
+"""Which account holds which e-mail address: an EmailAddress item per address (lower-cased),
+written in one transaction with the User item, so no two accounts hold an address in any
+case (spec oauth-accounts-api §7.14) and the v1 `PUT /v1/users/<name>/` (primary `email`) and
+the Accounts API (`other_emails` too) always agree.
+
+Addresses keep the case they were given in; `User.email` set by `POST /v1/users/` is not
+claimed until it is set again through one of these functions."""
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from . import models
+from .account_models import EmailAddress
+from .dynamo import cancelled, cancelled_by_condition, get_or_none
+from .models import User
+
+
+class AddressTaken(ValueError):
+    """The address is on file already: this account's or another's (the same words for both)."""
+
+    def __init__(self):
+        super().__init__("E-mail address already in use")
+
+
+class ConcurrentChange(RuntimeError):
+    """The account's addresses changed while this change was being made; nothing was written."""
+
+
+def key(address: str) -> str:
+    return address.lower()
+
+
+def stored(user: User, address: str) -> str | None:
+    """The spelling on file of one of the account's addresses, whatever the case asked."""
+    return next((held for held in all_of(user) if key(held) == key(address)), None)
+
+
+def all_of(user: User) -> list[str]:
+    """The primary address first (if any), then the others in order."""
+    return ([user.email] if user.email else []) + sorted(user.other_emails or (), key=key)
+
+
+def add(user: User, address: str) -> None:
+    """Add a non-primary address to the account."""
+    if stored(user, address) is not None:
+        raise AddressTaken()
+    _write(lambda transaction: (
+        transaction.update(user, actions=[User.other_emails.add({address})],
+                           condition=User.username.exists()),
+        transaction.save(EmailAddress(key(address), username=user.username),
+                         condition=EmailAddress.address.does_not_exist())), claim_at=1)
+
+
+def remove(user: User, address: str) -> None:
+    """Remove one of the account's non-primary addresses (as spelt on file)."""
+    _write(lambda transaction: (
+        transaction.update(user, actions=[User.other_emails.delete({address})],
+                           condition=User.other_emails.contains(address)),
+        transaction.delete(EmailAddress(key(address)),
+                           condition=EmailAddress.username == user.username)))
+
+
+def set_primary(user: User, address: str | None, actions: list) -> None:
+    """Make `address` the primary address (None: none), with the other User `actions`, in one
+    transaction: the new address claimed (taken from the other addresses if it is one of
+    them), the old one released if this account holds it."""
+    old = user.email
+    user_actions = [*actions, User.email.set(address) if address else User.email.remove()]
+    promoted = stored(user, address) if address else None
+    if promoted is not None and promoted != old:
+        user_actions.append(User.other_emails.delete({promoted}))
+    old_claim = get_or_none(EmailAddress, key(old), consistent_read=True) if old else None
+    release = (old_claim is not None and old_claim.username == user.username
+               and (address is None or key(address) != key(old)))
+
+    def write(transaction):
+        transaction.update(user, actions=user_actions, condition=User.username.exists() & (
+            User.email == old if old else User.email.does_not_exist()))
+        if address:
+            transaction.save(EmailAddress(key(address), username=user.username),
+                             condition=EmailAddress.address.does_not_exist()
+                             | (EmailAddress.username == user.username))
+        if release:
+            transaction.delete(old_claim, condition=EmailAddress.username == user.username)
+    _write(write, claim_at=1 if address else None)
+
+
+def _write(operations, claim_at: int | None = None) -> None:
+    """Run `operations(transaction)`; a false claim condition (item `claim_at`) is
+    AddressTaken, any other false condition ConcurrentChange."""
+    try:
+        with TransactWrite(connection=models.connection()) as transaction:
+            operations(transaction)
+    except TransactWriteError as error:
+        if claim_at is not None and cancelled_by_condition(error, claim_at):
+            raise AddressTaken() from None
+        if cancelled(error):
+            raise ConcurrentChange() from None
+        raise
