@@ -28,6 +28,11 @@ class Settings:
     login_max_failures_per_source: int
     login_window_seconds: int
     multipart_part_size: int      # bytes per presigned part (S3: 5 MiB minimum)
+    # The OAuth API (chalicelib/oauth): lifetimes in seconds.
+    oauth_access_token_seconds: int
+    oauth_refresh_idle_seconds: int     # a refresh token unused this long expires
+    oauth_refresh_max_seconds: int      # a grant's refresh tokens all expire this long after consent
+    oauth_session_seconds: int          # the sign-in cookie of the authorize and applications pages
 
 
 def _int(name: str, default: int) -> int:
@@ -60,4 +65,8 @@ def settings() -> Settings:
         login_max_failures_per_source=_int("REGISTRY_LOGIN_MAX_FAILURES_PER_SOURCE", 100),
         login_window_seconds=_int("REGISTRY_LOGIN_WINDOW_SECONDS", 900),
         multipart_part_size=_int("REGISTRY_MULTIPART_PART_SIZE", 64 * 1024 * 1024),
+        oauth_access_token_seconds=_int("REGISTRY_OAUTH_ACCESS_TOKEN_SECONDS", 3600),
+        oauth_refresh_idle_seconds=_int("REGISTRY_OAUTH_REFRESH_IDLE_SECONDS", 30 * 86400),
+        oauth_refresh_max_seconds=_int("REGISTRY_OAUTH_REFRESH_MAX_SECONDS", 90 * 86400),
+        oauth_session_seconds=_int("REGISTRY_OAUTH_SESSION_SECONDS", 3600),
     )
