@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DATA   ?= .data
 
-.PHONY: run test admin deploy clean
+.PHONY: run test admin oauth-client deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-cli.txt constraints.txt cli/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ test: $(STAMP)
 # make admin USERNAME=alice [STAGE=prod]: create/promote an admin (prompts for the password)
 admin: $(STAMP)
 	$(PY) -m chalicelib.index.admin $(USERNAME) --stage $(or $(STAGE),local) --data-dir $(DATA)
+
+# make oauth-client NAME="My app" REDIRECT_URI="https://my.app/cb [...]" [PUBLIC=1] [STAGE=prod]:
+# register an OAuth application; prints client_id=... and client_secret=... (shown only now)
+oauth-client: $(STAMP)
+	$(PY) -m chalicelib.oauth.register '$(NAME)' $(foreach uri,$(REDIRECT_URI),'$(uri)') \
+		$(if $(PUBLIC),--public) --stage $(or $(STAGE),local) --data-dir $(DATA)
 
 # make deploy STAGE=dev: the app to AWS (after the data stack, see README), then the
 # Gateway Responses that `chalice deploy` overwrites each time (infra/api.yaml).
