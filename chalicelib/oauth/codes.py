@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 from ..auth import scopes
 from ..config import Settings
 from ..store import models
-from ..store.dynamo import cancelled_by_condition, get_or_none
+from ..store.dynamo import cancelled, get_or_none
 from ..store.oauth_models import AuthorizationCode, Grant, OAuthClient
 from . import credentials, grants
 from .authorization import AuthorizationRequest
@@ -70,6 +70,22 @@ def _verifies(verifier: str, challenge: str) -> bool:
     return hmac.compare_digest(digest.decode(), challenge)
 
 
+def _why_not_redeemed(item: AuthorizationCode) -> grants.InvalidGrant:
+    """Why redeem's transaction was cancelled, read back (PynamoDB reorders a transaction's
+    items: the cancellation reasons' positions are not the calls'). A code spent meanwhile is
+    a replay: the tokens it gave are revoked."""
+    item.refresh(consistent_read=True)
+    if item.family_id is not None:
+        grants.revoke_family(item.username, item.family_id)
+        return grants.InvalidGrant(REPLAYED)
+    if item.expires_at <= time.time():
+        return grants.InvalidGrant("Code expired")
+    grant = get_or_none(Grant, item.username, item.client_id, consistent_read=True)
+    if grant is None or grant.since_ms > item.issued_at_ms:
+        return grants.InvalidGrant("The user revoked the application's access")
+    return grants.InvalidGrant("The code could not be redeemed now; try again")
+
+
 def redeem(settings: Settings, item: AuthorizationCode) -> grants.Issued:
     """Spend the code and start its token family, in one transaction: the code unspent and
     unexpired, the consent it was issued under not revoked since."""
@@ -86,14 +102,8 @@ def redeem(settings: Settings, item: AuthorizationCode) -> grants.Issued:
             transaction.save(family)
             transaction.save(refresh_item)
     except TransactWriteError as error:
-        if cancelled_by_condition(error, 0):       # spent meanwhile (or just expired)
-            item.refresh(consistent_read=True)
-            if item.family_id is not None:
-                grants.revoke_family(item.username, item.family_id)
-                raise grants.InvalidGrant(REPLAYED) from None
-            raise grants.InvalidGrant("Code expired") from None
-        if cancelled_by_condition(error, 1):
-            raise grants.InvalidGrant("The user revoked the application's access") from None
-        raise
+        if not cancelled(error):
+            raise
+        raise _why_not_redeemed(item) from None
     return grants.Issued(item.username, family.family_id, item.client_id,
                          tuple(item.scope.split()), refresh_token)

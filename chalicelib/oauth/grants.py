@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactWrite
 from ..auth import scopes
 from ..config import Settings
 from ..store import models
-from ..store.dynamo import cancelled_by_condition, get_or_none
+from ..store.dynamo import cancelled, get_or_none
 from ..store.oauth_models import Grant, OAuthClient, RefreshToken, TokenFamily
 from . import credentials
 
@@ -102,12 +102,13 @@ def rotate(settings: Settings, item: RefreshToken, requested: tuple[str, ...] | 
                                         condition=TokenFamily.expires_at > now)
             transaction.save(new_item)
     except TransactWriteError as error:
-        if cancelled_by_condition(error, 0):          # spent by a racing request: a replay
+        if not cancelled(error):
+            raise
+        item.refresh(consistent_read=True)       # why (PynamoDB reorders the items)
+        if item.used_at is not None:             # spent by a racing request: a replay
             revoke_family(item.username, item.family_id)
             raise InvalidGrant(REUSED) from None
-        if cancelled_by_condition(error, 1):
-            raise InvalidGrant("The grant was revoked or has expired") from None
-        raise
+        raise InvalidGrant("The grant was revoked or has expired") from None
     return Issued(item.username, item.family_id, item.client_id,
                   requested if requested is not None else granted, new_token)
 

@@ -10,7 +10,7 @@ from pynamodb.transactions import TransactWrite
 
 from . import models
 from .account_models import EmailAddress
-from .dynamo import cancelled, cancelled_by_condition, get_or_none
+from .dynamo import cancelled, get_or_none
 from .models import User
 
 
@@ -43,16 +43,16 @@ def add(user: User, address: str) -> None:
     """Add a non-primary address to the account."""
     if stored(user, address) is not None:
         raise AddressTaken()
-    _write(lambda transaction: (
+    _write(user, lambda transaction: (
         transaction.update(user, actions=[User.other_emails.add({address})],
                            condition=User.username.exists()),
         transaction.save(EmailAddress(key(address), username=user.username),
-                         condition=EmailAddress.address.does_not_exist())), claim_at=1)
+                         condition=EmailAddress.address.does_not_exist())), claiming=address)
 
 
 def remove(user: User, address: str) -> None:
     """Remove one of the account's non-primary addresses (as spelt on file)."""
-    _write(lambda transaction: (
+    _write(user, lambda transaction: (
         transaction.update(user, actions=[User.other_emails.delete({address})],
                            condition=User.other_emails.contains(address)),
         transaction.delete(EmailAddress(key(address)),
@@ -81,18 +81,20 @@ def set_primary(user: User, address: str | None, actions: list) -> None:
                              | (EmailAddress.username == user.username))
         if release:
             transaction.delete(old_claim, condition=EmailAddress.username == user.username)
-    _write(write, claim_at=1 if address else None)
+    _write(user, write, claiming=address)
 
 
-def _write(operations, claim_at: int | None = None) -> None:
-    """Run `operations(transaction)`; a false claim condition (item `claim_at`) is
-    AddressTaken, any other false condition ConcurrentChange."""
+def _write(user: User, operations, claiming: str | None = None) -> None:
+    """Run `operations(transaction)`. Cancelled: AddressTaken if the address being claimed
+    is another account's (read back: PynamoDB reorders a transaction's items, so the
+    cancellation reasons' positions are not the calls'), else ConcurrentChange."""
     try:
         with TransactWrite(connection=models.connection()) as transaction:
             operations(transaction)
     except TransactWriteError as error:
-        if claim_at is not None and cancelled_by_condition(error, claim_at):
+        if not cancelled(error):
+            raise
+        holder = get_or_none(EmailAddress, key(claiming), consistent_read=True) if claiming else None
+        if holder is not None and holder.username != user.username:
             raise AddressTaken() from None
-        if cancelled(error):
-            raise ConcurrentChange() from None
-        raise
+        raise ConcurrentChange() from None
