@@ -8,7 +8,10 @@ from moto import mock_aws
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-pytest_plugins = ["aws_calls"]      # records the app's AWS calls for tests/test_infra.py
+pytest_plugins = [
+    "aws_calls",        # records the app's AWS calls for tests/test_infra.py
+    "real_clients",     # chromium, dockerd, containerd, skopeo fixtures; names skipped tests
+]
 
 TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",

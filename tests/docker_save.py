@@ -1,5 +1,6 @@
 """`docker save` tarballs built in the test, no docker engine: the pre-1.10 layout, the
-docker 1.10–24 layout and the OCI layout of docker 25+ (spec §0.3, §4.14)."""
+docker 1.10–24 layout and the OCI layout of docker 25+ (spec §0.3, §4.14); that OCI layout
+alone (`oci_layout`) for skopeo's `oci:` transport."""
 import gzip
 import hashlib
 import io
@@ -8,10 +9,16 @@ import os
 import tarfile
 
 FORMATS = ("legacy-1.9", "legacy-24", "oci-25")
+LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
+LAYER_TAR_GZIP = LAYER_TAR + "+gzip"
 
 
 def digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def blob_path(blob: bytes) -> str:
+    return "blobs/sha256/" + hashlib.sha256(blob).hexdigest()
 
 
 def layer_tar(files: dict[str, bytes]) -> bytes:
@@ -82,26 +89,45 @@ def save(path: str, fmt: str, layers: list[bytes], repo_tag: str,
                                               "Layers": [f"{d}/layer.tar" for d in dirs]}]).encode()
         files["repositories"] = json.dumps({repo: {tag: dirs[-1]}}).encode()
     else:
-        if gzip_blobs:
-            layers = [gzip.compress(layer, mtime=0) for layer in layers]
-        blobs = {digest(blob).split(":")[1]: blob for blob in [config, *layers]}
-        manifest = json.dumps({
-            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                       "digest": digest(config), "size": len(config)},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
-                        "digest": digest(layer), "size": len(layer)} for layer in layers],
-        }).encode()
-        blobs[digest(manifest).split(":")[1]] = manifest
-        files.update({f"blobs/sha256/{name}": blob for name, blob in blobs.items()})
-        files["oci-layout"] = b'{"imageLayoutVersion": "1.0.0"}'
-        files["index.json"] = json.dumps({"schemaVersion": 2, "manifests": [{
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "digest": digest(manifest), "size": len(manifest),
-            "annotations": {"io.containerd.image.name": repo_tag}}]}).encode()
+        blobs = [gzip.compress(layer, mtime=0) for layer in layers] if gzip_blobs else layers
+        layer_type = LAYER_TAR_GZIP if gzip_blobs else LAYER_TAR
+        files.update(oci_layout(config, blobs, repo_tag, layer_type))
         files["manifest.json"] = json.dumps([{
-            "Config": f"blobs/sha256/{digest(config).split(':')[1]}", "RepoTags": [repo_tag],
-            "Layers": [f"blobs/sha256/{digest(layer).split(':')[1]}" for layer in layers]}]).encode()
+            "Config": blob_path(config), "RepoTags": [repo_tag],
+            "Layers": [blob_path(blob) for blob in blobs]}]).encode()
         files["repositories"] = json.dumps({repo: {tag: digest(config).split(":")[1]}}).encode()
     with open(path, "wb") as out:
         out.write(layer_tar(files))
+
+
+def oci_layout(config: bytes, layer_blobs: list[bytes], repo_tag: str,
+               layer_type: str = LAYER_TAR) -> dict[str, bytes]:
+    """The files of an OCI image layout holding one image named `repo_tag` ("name:tag"), as
+    docker 25+ writes it (also inside `docker save`): oci-layout, index.json, blobs/sha256/."""
+    tag = repo_tag.rsplit(":", 1)[1]
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": digest(config), "size": len(config)},
+        "layers": [{"mediaType": layer_type, "digest": digest(blob), "size": len(blob)}
+                   for blob in layer_blobs],
+    }).encode()
+    files = {blob_path(blob): blob for blob in [config, *layer_blobs, manifest]}
+    files["oci-layout"] = b'{"imageLayoutVersion": "1.0.0"}'
+    files["index.json"] = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "digest": digest(manifest), "size": len(manifest),
+                       "annotations": {"io.containerd.image.name": repo_tag,
+                                       "org.opencontainers.image.ref.name": tag}}],
+    }).encode()
+    return files
+
+
+def write_tree(directory: str, files: dict[str, bytes]) -> None:
+    """Write `files` (relative path: bytes) under `directory`, e.g. an OCI layout as a folder."""
+    for name, data in files.items():
+        path = os.path.join(directory, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as out:
+            out.write(data)
