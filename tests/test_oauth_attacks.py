@@ -448,3 +448,17 @@ def test_no_secret_code_or_token_reaches_the_logs(http, client, aws, caplog):
     logged = caplog.text
     assert len(caplog.records) > 10                           # botocore's debug lines at least
     assert [name for name, value in secrets.items() if value in logged] == []
+
+
+def test_signed_values_of_another_shape_are_no_session_and_no_token(http, client, aws):
+    """A signature that holds over a payload this version does not read (a key shared with
+    an older or newer release) is refused, not a 500."""
+    from chalicelib.auth import bearer as access_tokens, signed
+    from chalicelib.oauth import sessions
+    odd_session = signed.sign(aws, sessions.PURPOSE, b'{"sid": "x", "admin": true}')
+    page = http.get(authorize_query(client), headers={"Cookie": f"oauth_session={odd_session}"})
+    assert page.status_code == 200 and b'id="sign-in"' in page.body
+    for payload in (b'{"u": "alice"}', b"[1]", b"not json",
+                    b'{"u": 1, "f": 2, "c": 3, "s": 4, "e": 5}'):
+        odd_token = signed.sign(aws, access_tokens.PURPOSE, payload)
+        assert http.get(USER, headers=bearer(odd_token)).status_code == 401

@@ -36,9 +36,12 @@ def verify(settings: Settings, value: str) -> AccessToken | None:
     payload = signed.unsign(settings, PURPOSE, value)
     if payload is None:
         return None
-    fields = json.loads(payload)
-    token = AccessToken(fields["u"], fields["f"], fields["c"], tuple(fields["s"].split()),
-                        int(fields["e"]))
+    try:
+        fields = json.loads(payload)
+        token = AccessToken(fields["u"], fields["f"], fields["c"], tuple(fields["s"].split()),
+                            int(fields["e"]))
+    except (KeyError, TypeError, ValueError, AttributeError):   # another version's format
+        return None
     return token if token.expires > time.time() else None
 
 

@@ -40,7 +40,10 @@ def read(settings: Settings, request) -> Session | None:
     payload = signed.unsign(settings, PURPOSE, morsel.value) if morsel else None
     if payload is None:
         return None
-    session = Session(**json.loads(payload))
+    try:
+        session = Session(**json.loads(payload))
+    except (TypeError, ValueError):          # signed by us, in a format of another version
+        return None
     return session if session.expires > time.time() else None
 
 
