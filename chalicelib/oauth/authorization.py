@@ -98,6 +98,7 @@ def parse(values: dict[str, list[str]]) -> AuthorizationRequest:
     if client.public and challenge is None:
         fail("invalid_request", "This application must use PKCE (code_challenge, S256)")
     return AuthorizationRequest(
-        client=client, redirect_uri=redirect_uri, redirect_uri_sent=single["redirect_uri"] is not None,
+        client=client, redirect_uri=redirect_uri,
+        redirect_uri_sent=single["redirect_uri"] is not None,
         scopes=requested, state=state, code_challenge=challenge,
         params={name: value for name, value in single.items() if value is not None})

@@ -85,4 +85,5 @@ def authenticate(client_id: str, secret: str | None) -> OAuthClient | None:
         return None
     if client.public:
         return client if secret is None else None
-    return client if secret is not None and credentials.matches(secret, client.secret_hash) else None
+    matches = secret is not None and credentials.matches(secret, client.secret_hash)
+    return client if matches else None

@@ -20,7 +20,8 @@ HEADERS = {
 }
 STYLE = """body{font-family:sans-serif;max-width:32em;margin:3em auto;padding:0 1em;color:#222}
 h1{font-size:1.4em}.host{color:#555;margin-top:-.6em}.flash{background:#fee;padding:.5em}
-label{display:block;margin:.6em 0}input[type=text],input[type=password]{width:100%;padding:.3em;box-sizing:border-box}
+label{display:block;margin:.6em 0}
+input[type=text],input[type=password]{width:100%;padding:.3em;box-sizing:border-box}
 button{padding:.4em 1.2em;margin-right:.5em}#authorize{font-weight:bold}li{margin:.3em 0}"""
 
 

@@ -38,7 +38,8 @@ class TokenError(ApiError):
 
 
 def invalid_client(description: str) -> TokenError:
-    return TokenError("invalid_client", description, 401, {"WWW-Authenticate": 'Basic realm="oauth"'})
+    return TokenError("invalid_client", description, 401,
+                      {"WWW-Authenticate": 'Basic realm="oauth"'})
 
 
 def answer(settings: Settings, request) -> Response:

@@ -66,7 +66,8 @@ def sign_in_post(settings: Settings, request, session: sessions.Session,
     source = ((request.context or {}).get("identity") or {}).get("sourceIp")
     session = sessions.sign_in(settings, session, field(fields, "username"),
                                field(fields, "password"), source)
-    return pages.redirect(back, set_cookie=sessions.cookie(settings, session, origin.https(request)))
+    cookie = sessions.cookie(settings, session, origin.https(request))
+    return pages.redirect(back, set_cookie=cookie)
 
 
 def flash_cookie(settings: Settings, request, session: sessions.Session) -> str | None:

@@ -94,7 +94,8 @@ def _write(user: User, operations, claiming: str | None = None) -> None:
     except TransactWriteError as error:
         if not cancelled(error):
             raise
-        holder = get_or_none(EmailAddress, key(claiming), consistent_read=True) if claiming else None
+        holder = (get_or_none(EmailAddress, key(claiming), consistent_read=True)
+                  if claiming else None)
         if holder is not None and holder.username != user.username:
             raise AddressTaken() from None
         raise ConcurrentChange() from None
