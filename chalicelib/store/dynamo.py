@@ -22,7 +22,9 @@ def cancelled(error: TransactWriteError) -> bool:
 
 
 def cancelled_by_condition(error: TransactWriteError, position: int) -> bool:
-    """The transaction was cancelled because the condition of its item `position` was false."""
+    """The transaction was cancelled because the condition of its item `position` was false.
+    Positions follow the order PynamoDB sends, not the calls': condition checks, deletes,
+    puts, then updates."""
     reasons = error.cancellation_reasons or []
     return (position < len(reasons) and reasons[position] is not None
             and reasons[position].code == "ConditionalCheckFailed")
