@@ -116,12 +116,14 @@ def client(anonymous_client, admin):
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def stack(request, tmp_path_factory):
     """The local stack (`make run`) on a free port, over real HTTP, with an admin
-    account ADMIN (`stack.admin`) made by `python -m chalicelib.index.admin`."""
+    account ADMIN (`stack.admin`) made by `python -m chalicelib.index.admin`.
+    A test module may set STACK_ENV, a dict of settings for its stack."""
     from local_stack import LocalStack
     data_dir = str(tmp_path_factory.mktemp("stack"))
-    server = LocalStack(data_dir, env={"REGISTRY_BCRYPT_ROUNDS": "4"}).start()
+    env = {"REGISTRY_BCRYPT_ROUNDS": "4", **getattr(request.module, "STACK_ENV", {})}
+    server = LocalStack(data_dir, env=env).start()
     subprocess.run([sys.executable, "-m", "chalicelib.index.admin", ADMIN[0], "--data-dir", data_dir],
                    input=ADMIN[1] + "\n", text=True, cwd=ROOT, check=True, capture_output=True)
     server.admin = ADMIN

@@ -6,6 +6,10 @@ Used by the end-to-end tests and bench/. The interface is kept stable:
     pushed = push(base_url, "ns/repo", images, tag="latest", auth=("user", "pw"))
     pulled = pull(base_url, "ns/repo", tag="latest", auth=("user", "pw"))
 
+Tests that take a push or pull apart use its steps: `new_image` (a chosen id or JSON keys),
+`open_push` / `open_pull` (the Index call; the session holds the token), then `put_json`,
+`put_layer`, `put_checksum`, `put_tag`, `get_layer`, each returning the response.
+
 `auth=None` means "not logged in": push still sends `Authorization: Basic Og==` to the Index
 calls (docker 1.6 does), pull sends none. Registry calls carry `Authorization: Token <token>`
 when the Index returned one (§4.2). Any answer a docker client would fail on raises
@@ -36,19 +40,25 @@ class Image:
         return "sha256:" + hashlib.sha256(self.json + b"\n" + self.layer).hexdigest()
 
 
+def new_image(layer: bytes, parent: str | None = None, image_id: str | None = None,
+              **fields) -> Image:
+    """One image with docker-like JSON (a random id unless given); `fields` add keys."""
+    image_id = image_id or os.urandom(32).hex()
+    data = {"id": image_id, "created": "2015-05-01T10:00:00.123456789Z",
+            "container_config": {"Cmd": ["/bin/sh", "-c", "#(nop)"]},
+            "docker_version": "1.6.2", "architecture": "amd64", "os": "linux",
+            "Size": len(layer), **fields}
+    if parent:
+        data["parent"] = parent
+    return Image(image_id, json.dumps(data).encode(), layer)
+
+
 def chain(layers: list[bytes]) -> list[Image]:
     """Images base first, each the parent of the next, with docker-like JSON."""
     images, parent = [], None
     for layer in layers:
-        image_id = os.urandom(32).hex()
-        data = {"id": image_id, "created": "2015-05-01T10:00:00.123456789Z",
-                "container_config": {"Cmd": ["/bin/sh", "-c", "#(nop)"]},
-                "docker_version": "1.6.2", "architecture": "amd64", "os": "linux",
-                "Size": len(layer)}
-        if parent:
-            data["parent"] = parent
-        images.append(Image(image_id, json.dumps(data).encode(), layer))
-        parent = image_id
+        images.append(new_image(layer, parent))
+        parent = images[-1].id
     return images
 
 
@@ -140,36 +150,21 @@ class PullResult:
 def push(base_url: str, name: str, images: list[Image], tag: str = "latest",
          auth: tuple[str, str] | None = None) -> PushResult:
     """§5.4: Index start, probes, per image json/layer/checksum, tag, Index finish."""
-    session = Session(base_url)
-    _probe(session)
-    entries = [{"id": image.id} for image in images]
-    entries[-1]["Tag"] = tag
-    start = session.index("PUT", f"/v1/repositories/{name}/", auth or ("", ""),
-                          json=entries)
-    session.expect(start, 200, 201)
-    session.take_index_headers(start, endpoints_required=True)
-
+    session = open_push(base_url, name, images, tag, auth)
     uploads = [image for image in images
                if session.registry("GET", f"/v1/images/{image.id}/json").status_code != 200]
     skipped = [image.id for image in images if image not in uploads]
     for image in uploads:
-        response = session.registry("PUT", f"/v1/images/{image.id}/json", data=image.json,
-                                    headers={"Content-Type": "application/json"})
+        response = put_json(session, image)
         if _error_of(response) == ALREADY_EXISTS:
             skipped.append(image.id)
             continue
         session.expect(response, 200)
-        session.expect(session.registry(
-            "PUT", f"/v1/images/{image.id}/layer", data=_chunks(image.layer),
-            headers={"Content-Type": "application/octet-stream"}), 200)
-        response = session.registry("PUT", f"/v1/images/{image.id}/checksum", headers={
-            "X-Docker-Checksum": "tarsum+sha256:" + hashlib.sha256(image.layer).hexdigest(),
-            "X-Docker-Checksum-Payload": image.payload_checksum})
+        session.expect(put_layer(session, image), 200)
+        response = put_checksum(session, image)
         if _error_of(response) != ALREADY_EXISTS:
             session.expect(response, 200)
-    session.expect(session.registry(
-        "PUT", f"/v1/repositories/{name}/tags/{tag}", data=json.dumps(images[-1].id),
-        headers={"Content-Type": "application/json"}), 200, 201)
+    session.expect(put_tag(session, name, tag, images[-1].id), 200, 201)
 
     endpoints_url = session.registry_url + "/v1/"
     finish = session.index("PUT", f"/v1/repositories/{name}/images", auth or ("", ""),
@@ -179,17 +174,47 @@ def push(base_url: str, name: str, images: list[Image], tag: str = "latest",
     return PushResult(session.calls, session.token, endpoints_url, skipped)
 
 
+def open_push(base_url: str, name: str, images: list[Image], tag: str = "latest",
+              auth: tuple[str, str] | None = None) -> Session:
+    """§5.4 steps 1–2: the probes and the Index start; the session holds the write token."""
+    session = Session(base_url)
+    _probe(session)
+    entries = [{"id": image.id} for image in images]
+    entries[-1]["Tag"] = tag
+    start = session.index("PUT", f"/v1/repositories/{name}/", auth or ("", ""),
+                          json=entries)
+    session.expect(start, 200, 201)
+    session.take_index_headers(start, endpoints_required=True)
+    return session
+
+
+def put_json(session: Session, image: Image) -> requests.Response:
+    return session.registry("PUT", f"/v1/images/{image.id}/json", data=image.json,
+                            headers={"Content-Type": "application/json"})
+
+
+def put_layer(session: Session, image: Image) -> requests.Response:
+    return session.registry("PUT", f"/v1/images/{image.id}/layer", data=_chunks(image.layer),
+                            headers={"Content-Type": "application/octet-stream"})
+
+
+def put_checksum(session: Session, image: Image) -> requests.Response:
+    return session.registry("PUT", f"/v1/images/{image.id}/checksum", headers={
+        "X-Docker-Checksum": "tarsum+sha256:" + hashlib.sha256(image.layer).hexdigest(),
+        "X-Docker-Checksum-Payload": image.payload_checksum})
+
+
+def put_tag(session: Session, name: str, tag: str, image_id: str) -> requests.Response:
+    return session.registry("PUT", f"/v1/repositories/{name}/tags/{tag}",
+                            data=json.dumps(image_id),
+                            headers={"Content-Type": "application/json"})
+
+
 def pull(base_url: str, name: str, tag: str = "latest",
          auth: tuple[str, str] | None = None) -> PullResult:
     """§5.5: Index images (token), tag lookup under library/ for one-part names, ancestry,
     then json and layer (following the redirect without Authorization) from base to top."""
-    session = Session(base_url)
-    _probe(session)
-    listing = session.expect(session.index("GET", f"/v1/repositories/{name}/images", auth), 200)
-    if not isinstance(listing.json(), list):
-        raise ProtocolError("image list is not a JSON array", session.calls)
-    session.take_index_headers(listing, endpoints_required=False)
-
+    session = open_pull(base_url, name, auth)
     remote = name if "/" in name else f"library/{name}"
     image_id = session.expect(
         session.registry("GET", f"/v1/repositories/{remote}/tags/{tag}"), 200).json()
@@ -205,6 +230,17 @@ def pull(base_url: str, name: str, tag: str = "latest",
                                        int(response.headers.get("X-Docker-Size", -1)),
                                        layer.headers.get("Accept-Ranges"))
     return PullResult(session.calls, session.token, image_id, ancestry, pulled)
+
+
+def open_pull(base_url: str, name: str, auth: tuple[str, str] | None = None) -> Session:
+    """§5.5 steps 1–2: the probes and the Index image list; the session holds the read token."""
+    session = Session(base_url)
+    _probe(session)
+    listing = session.expect(session.index("GET", f"/v1/repositories/{name}/images", auth), 200)
+    if not isinstance(listing.json(), list):
+        raise ProtocolError("image list is not a JSON array", session.calls)
+    session.take_index_headers(listing, endpoints_required=False)
+    return session
 
 
 def get_layer(session: Session, image_id: str, headers: dict | None = None) -> requests.Response:

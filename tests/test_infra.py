@@ -5,6 +5,8 @@
 - `chalice package` (merged with infra/api.yaml) has every route and method, the authorizer where
   app.py attaches it, the stage's settings and .chalice/policy-<stage>.json, which grants exactly
   the AWS calls the app made during this test session (recorded by tests/aws_calls.py);
+- its deployment.zip (`make package`) holds at most 5 MB of function code and none of the Lambda
+  runtime's boto3/botocore; its handlers import and answer with the runtime's (older) SDK;
 - cfn-lint passes on the data template and on the packaged one.
 """
 import base64
@@ -262,8 +264,15 @@ def chalice_package(project_dir: str, out) -> None:
 
 @pytest.fixture(scope="module")
 def packaged(tmp_path_factory):
+    """`make package` (README's pipeline path): vendor/, then `chalice package` as above, with
+    .pyc compiled into deployment.zip. `-o` keeps make from rebuilding the venv this runs in."""
     out = tmp_path_factory.mktemp("package") / "out"
-    chalice_package(ROOT, out)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed-stamp", "package", "STAGE=dev",
+         f"OUT={out}"],
+        cwd=ROOT, env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+        capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
     return out
 
 
@@ -324,21 +333,108 @@ def test_package_functions_have_the_stage_settings_and_policy(packaged):
     assert stage["environment_variables"]["REGISTRY_BCRYPT_ROUNDS"] == "12"
 
 
-def test_package_function_handlers_name_callables_of_the_zip(packaged, tmp_path):
-    """Lambda imports each function's Handler (`module.attribute`) from deployment.zip:
-    the API's `app.app` and the authorizer, which lives in a blueprint module."""
+# The Lambda runtime's boto3 and its dependencies, as AWS's runtimes page listed them for
+# python3.11 (boto/botocore#3082). AWS updates them: the package must not need newer ones.
+RUNTIME_SDK = ("boto3==1.27.1", "botocore==1.30.1")
+RUNTIME_PACKAGES = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py"}
+
+
+@pytest.fixture(scope="module")
+def runtime_sdk(tmp_path_factory):
+    target = tmp_path_factory.mktemp("runtime-sdk")
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                             "--disable-pip-version-check", "--target", str(target), *RUNTIME_SDK],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return target
+
+
+@pytest.fixture
+def moto_server():
+    """moto's DynamoDB and S3 over HTTP on 127.0.0.1 (the Lambda below runs in another process)."""
+    from moto.server import ThreadedMotoServer
+    from local_stack import free_port
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+# A Lambda container of the package: the unzipped package first on sys.path, then the runtime's
+# SDK, nothing else (python -S: no site-packages). Imports every handler, records which modules
+# of the package Python compiled from source (it reads its .pyc if usable), then answers the
+# requests given, after creating the tables (moto over HTTP).
+LAMBDA_CONTAINER = r"""
+import importlib, importlib.machinery, json, sys
+task, runtime, handlers, requests = sys.argv[1], sys.argv[2], *map(json.loads, sys.argv[3:])
+sys.path[:0] = [task, runtime]
+compiled = []
+compile_source = importlib.machinery.SourceFileLoader.source_to_code
+def recording(self, data, path, **kwargs):
+    if path.startswith(task):
+        compiled.append(path)
+    return compile_source(self, data, path, **kwargs)
+importlib.machinery.SourceFileLoader.source_to_code = recording
+callables = {}
+for handler in handlers:
+    module, _, name = handler.rpartition(".")
+    callables[handler] = getattr(importlib.import_module(module), name)
+    assert callable(callables[handler]), handler
+from chalicelib import config
+from chalicelib.store import models
+models.bind(config.settings())
+models.create_tables()
+answers = []
+for method, resource, parameters in requests:
+    path = resource.format(**parameters)
+    event = {"resource": resource, "path": path, "httpMethod": method,
+             "headers": {"Host": "registry.example.com"}, "multiValueHeaders": {},
+             "queryStringParameters": None, "multiValueQueryStringParameters": None,
+             "pathParameters": parameters or None, "stageVariables": None, "body": None,
+             "isBase64Encoded": False,
+             "requestContext": {"resourcePath": resource, "httpMethod": method, "stage": "api",
+                                "path": "/api" + path, "identity": {"sourceIp": "203.0.113.1"}}}
+    response = callables["app.app"](event, None)
+    answers.append([response["statusCode"], json.loads(response["body"])])
+print(json.dumps({"answers": answers, "compiled": compiled,
+                  "files": {name: module.__file__ for name, module in sys.modules.items()
+                            if getattr(module, "__file__", None) and "." not in name},
+                  "botocore": sys.modules["botocore"].__version__}))
+"""
+
+
+def test_package_handlers_run_on_the_runtime_sdk_from_their_pyc(packaged, tmp_path, runtime_sdk,
+                                                              moto_server):
+    """Lambda imports each function's Handler (`module.attribute`) from deployment.zip (the
+    API's `app.app` and the authorizer, in a blueprint module) into a read-only /var/task:
+    with the runtime's boto3/botocore, and from the zip's .pyc, never compiling a module."""
     functions = resources(packaged_template(packaged), "AWS::Serverless::Function")
+    assert {function["Runtime"] for function in functions.values()} == {
+        f"python{sys.version_info.major}.{sys.version_info.minor}"}
     with zipfile.ZipFile(packaged / "deployment.zip") as archive:
-        archive.extractall(tmp_path)
+        archive.extractall(tmp_path / "task")
     handlers = {function["Handler"] for function in functions.values()}
     assert "app.app" in handlers and len(handlers) == len(functions)
-    script = ("import importlib, sys\n"
-              "for handler in sys.argv[1:]:\n"
-              "    module, _, name = handler.rpartition('.')\n"
-              "    assert callable(getattr(importlib.import_module(module), name)), handler\n")
-    result = subprocess.run([sys.executable, "-c", script, *sorted(handlers)], cwd=tmp_path,
-                            env={"PATH": os.environ["PATH"]}, capture_output=True, text=True)
+    calls = [["GET", "/v1/_ping", {}], ["GET", "/v1/images/{image_id}/json", {"image_id": new_id()}]]
+    stage = {**chalice_config()["environment_variables"],
+             **chalice_config()["stages"]["dev"]["environment_variables"]}
+    env = {"PATH": os.environ["PATH"], "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "lambda",
+           "AWS_SECRET_ACCESS_KEY": "lambda", **stage, "REGISTRY_AWS_ENDPOINT": moto_server}
+    result = subprocess.run([sys.executable, "-S", "-B", "-c", LAMBDA_CONTAINER,
+                             str(tmp_path / "task"), str(runtime_sdk),
+                             json.dumps(sorted(handlers)), json.dumps(calls)],
+                            env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+    container = json.loads(result.stdout)
+    assert container["answers"] == [[200, True], [401, {"error": "Requires authorization"}]]
+    assert container["botocore"] == "1.30.1"
+    for name, path in container["files"].items():
+        if name in {package.removesuffix(".py") for package in RUNTIME_PACKAGES}:
+            assert path.startswith(str(runtime_sdk)), (name, path)
+        elif name in ("app", "chalicelib", "chalice", "pynamodb", "bcrypt"):
+            assert path.startswith(str(tmp_path / "task")), (name, path)
+    assert container["compiled"] == []
 
 
 def test_package_gateway_responses_4_21_make_unknown_routes_404_json(packaged):
@@ -354,14 +450,29 @@ def test_package_gateway_responses_4_21_make_unknown_routes_404_json(packaged):
         "error": "Requires authorization"}
 
 
-def test_package_zip_holds_the_app_and_runtime_dependencies_only(packaged):
+def test_package_zip_holds_the_app_and_its_dependencies_but_not_the_runtimes(packaged):
+    """Issue 13: at most 5 MB of function code; boto3/botocore are the Lambda runtime's."""
     with zipfile.ZipFile(packaged / "deployment.zip") as archive:
         top = {name.split("/")[0] for name in archive.namelist()}
         unzipped = sum(info.file_size for info in archive.infolist())
     assert {"app.py", "chalicelib", "pynamodb", "bcrypt"} <= top
+    assert not top & RUNTIME_PACKAGES
     assert not top & {"tests", "infra", "bench", "docs", "moto", "pytest", "requests", ".chalice"}
-    assert os.path.getsize(packaged / "deployment.zip") < 50 * 2**20    # Lambda's zipped limit
-    assert unzipped < 250 * 2**20                                       # and unzipped limit
+    assert unzipped <= 5_000_000
+
+
+def test_package_pyc_are_this_pythons_and_check_their_source(packaged):
+    """Compiled by the interpreter whose version chalice makes the runtime (the test above
+    checks they load); hash-based, so a source changed in place is compiled again."""
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        names = set(archive.namelist())
+        sources = {name for name in names if name.endswith(".py")}
+        compiled = {name for name in names if name.endswith(".pyc")}
+        assert compiled == {importlib.util.cache_from_source(name) for name in sources}
+        for name in compiled:
+            header = archive.read(name)[:8]
+            assert header[:4] == importlib.util.MAGIC_NUMBER, name
+            assert int.from_bytes(header[4:8], "little") == 0b11, name    # checked hash
 
 
 def test_package_custom_domain_of_the_readme_serves_the_api_at_the_host_root(tmp_path):
