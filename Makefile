@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DATA   ?= .data
 
-.PHONY: run test admin deploy package clean
+.PHONY: run test admin oauth-client deploy package clean
 
 $(STAMP): requirements.txt requirements-vendor.txt requirements-dev.txt requirements-cli.txt \
           constraints.txt cli/pyproject.toml
@@ -28,6 +28,12 @@ test: $(STAMP)
 # make admin USERNAME=alice [STAGE=prod]: create/promote an admin (prompts for the password)
 admin: $(STAMP)
 	$(PY) -m chalicelib.index.admin $(USERNAME) --stage $(or $(STAGE),local) --data-dir $(DATA)
+
+# make oauth-client NAME="My app" REDIRECT_URI="https://my.app/cb [...]" [PUBLIC=1] [STAGE=prod]:
+# register an OAuth application; prints client_id=... and client_secret=... (shown only now)
+oauth-client: $(STAMP)
+	$(PY) -m chalicelib.oauth.register '$(NAME)' $(foreach uri,$(REDIRECT_URI),'$(uri)') \
+		$(if $(PUBLIC),--public) --stage $(or $(STAGE),local) --data-dir $(DATA)
 
 # requirements-vendor.txt without its dependencies (botocore is the Lambda runtime's), for
 # chalice to copy into the Lambda package.

@@ -5,9 +5,11 @@ Where things are: docs/architecture.md. Spec sections: ../shared/spec/v1-protoco
 from chalice import Chalice
 
 from chalicelib import config
+from chalicelib.accounts.routes import blueprint as accounts_api
 from chalicelib.auth import gateway
 from chalicelib.errors import ApiError, internal_error
 from chalicelib.index.routes import blueprint as index_api
+from chalicelib.oauth.routes import blueprint as oauth_api
 from chalicelib.registry.routes import blueprint as registry_api
 from chalicelib.store import models
 
@@ -29,3 +31,5 @@ def bind_and_answer_errors(event, get_response):
 app.register_blueprint(gateway.blueprint)       # the authorizer of the guarded routes
 app.register_blueprint(registry_api)
 app.register_blueprint(index_api)
+app.register_blueprint(oauth_api)
+app.register_blueprint(accounts_api)

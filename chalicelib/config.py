@@ -33,6 +33,11 @@ class Settings:
     auth_cache_seconds: int       # how long a container trusts a user/repository record
     upload_expiry_seconds: int    # an unfinished upload is forgotten this long after its last write
     multipart_part_size: int      # bytes per presigned part (S3: 5 MiB minimum)
+    # The OAuth API (chalicelib/oauth): lifetimes in seconds.
+    oauth_access_token_seconds: int
+    oauth_refresh_idle_seconds: int     # a refresh token unused this long expires
+    oauth_refresh_max_seconds: int      # a grant's refresh tokens all expire this long after consent
+    oauth_session_seconds: int          # the sign-in cookie of the authorize and applications pages
 
 
 def _int(name: str, default: int) -> int:
@@ -70,4 +75,8 @@ def settings() -> Settings:
         auth_cache_seconds=_int("REGISTRY_AUTH_CACHE_SECONDS", 30),
         upload_expiry_seconds=_int("REGISTRY_UPLOAD_EXPIRY_SECONDS", 24 * 3600),
         multipart_part_size=_int("REGISTRY_MULTIPART_PART_SIZE", 64 * 1024 * 1024),
+        oauth_access_token_seconds=_int("REGISTRY_OAUTH_ACCESS_TOKEN_SECONDS", 3600),
+        oauth_refresh_idle_seconds=_int("REGISTRY_OAUTH_REFRESH_IDLE_SECONDS", 30 * 86400),
+        oauth_refresh_max_seconds=_int("REGISTRY_OAUTH_REFRESH_MAX_SECONDS", 90 * 86400),
+        oauth_session_seconds=_int("REGISTRY_OAUTH_SESSION_SECONDS", 3600),
     )

@@ -18,6 +18,9 @@ MAX_NAME = 255
 # trailing or doubled "_"), so every user name is a valid namespace.
 USERNAME = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 USERNAME_LENGTHS = range(4, 31)
+# An e-mail address (a key of the email-addresses table, lower-cased): something@domain.tld.
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MAX_EMAIL = 254
 
 
 def _decoded(value: str) -> str:
@@ -32,6 +35,10 @@ def namespace_of(name: str) -> str:
 
 def valid_username(username: str) -> bool:
     return len(username) in USERNAME_LENGTHS and bool(USERNAME.fullmatch(username))
+
+
+def valid_email(address: str) -> bool:
+    return len(address) <= MAX_EMAIL and bool(EMAIL.fullmatch(address))
 
 
 def image_id(value: str) -> str:

@@ -14,6 +14,7 @@ import logging
 from chalice import Blueprint
 
 from . import names, responses
+from .errors import not_found
 from .auth import callers, gateway
 from .errors import ApiError
 
@@ -82,5 +83,20 @@ def image_route(blueprint: Blueprint, suffix: str, methods: list[str], action: s
                 return responses.not_modified()
             return response
         route(blueprint, "/v1/images/{image_id}" + suffix, methods, guarded)(handler)
+        return view
+    return register
+
+
+def slash_route(blueprint: Blueprint, path: str, methods: list[str]):
+    """A route of the `/api/v1.1/` APIs, served at its slash-terminated path only (spec
+    oauth-accounts-api §7.19): Chalice matches both, so the path without it is 404 here
+    (never a redirect). The view gets the path parameters."""
+    def register(view):
+        @functools.wraps(view)
+        def handler(**params):
+            if not ((blueprint.current_request.context or {}).get("path") or "").endswith("/"):
+                raise not_found("Not found")
+            return view(**params)
+        route(blueprint, path.rstrip("/"), methods)(handler)
         return view
     return register

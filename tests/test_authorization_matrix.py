@@ -150,7 +150,8 @@ def test_matrix_covers_every_route_of_the_app():
             path = path.replace(value, placeholder)
         return path.rstrip("/") or "/"
     routes = {(method, generic(path)) for path, methods in app.routes.items()
-              for method in methods}
+              for method in methods
+              if not path.startswith("/api/v1.1/")}     # tests/test_oauth_matrix.py
     covered = {(method, generic(path)) for (method, path, _, _), _ in MATRIX.values()}
     assert routes - covered - credential_free == set()
 

@@ -14,10 +14,12 @@ container's caches cold (store/cache.py; warm, an image call costs no read at al
   token and answer 401 without a read.
 A new read anywhere fails this test; a saved one means updating EXPECTED.
 """
+import json
+
 import botocore.client
 import pytest
 
-from helpers import create_repository, put_image, put_tag
+from helpers import JSON_HEADERS, create_repository, put_image, put_tag
 
 USER = [("GetItem", "users")]
 REPOSITORY = [("GetItem", "repositories")]
@@ -132,3 +134,69 @@ def test_get_layer_redirect_is_presigned_without_an_s3_call(client, pulled, reco
     response, made = get(client, pulled, "/v1/images/{top}/layer", "owner token", recorded)
     assert response.status_code == 302 and "X-Amz-Signature=" in response.headers["Location"]
     assert not [call for call in made if call[0] == "s3"]
+
+
+# ---- the OAuth and Accounts APIs (spec oauth-accounts-api §2.2, §2.3, §4) ----
+# A Bearer request reads its token's family (a revocation counts at once) and the account:
+# the token's signature and expiry need no read. The token endpoint reads the client, the
+# code or refresh token and the account, then writes in one transaction.
+
+BEARER = [("GetItem", "oauth-token-families"), ("GetItem", "users")]
+TRANSACTION = ("TransactWriteItems", "")
+ACCOUNTS = "/api/v1.1/users/alice/"
+ACCOUNTS_EXPECTED = {
+    ("GET", ACCOUNTS, b""): BEARER,
+    ("GET", ACCOUNTS + "emails/", b""): BEARER,
+    ("PATCH", ACCOUNTS, b'{"location": "Berlin"}'): BEARER + [("UpdateItem", "users")],
+    ("POST", ACCOUNTS + "emails/", b'{"email": "a2@example.com"}'): BEARER + [TRANSACTION],
+    ("DELETE", ACCOUNTS + "emails/", b'{"email": "a2@example.com"}'): BEARER + [TRANSACTION],
+}
+READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+
+
+@pytest.fixture
+def oauth_client(anonymous_client, aws):
+    from oauth_helpers import register_client, register_user
+    register_user(anonymous_client.http, "alice", "alice@example.com")
+    return register_client(aws)
+
+
+def test_a_bearer_request_to_the_accounts_api_reads_at_most_twice(anonymous_client, oauth_client,
+                                                                  recorded):
+    from oauth_helpers import bearer, tokens_for
+    http = anonymous_client.http
+    token = tokens_for(http, oauth_client, "alice",
+                       scope="profile_read profile_write email_read email_write")["access_token"]
+    made = {}
+    for (method, path, body), _ in ACCOUNTS_EXPECTED.items():
+        recorded.clear()
+        response = http.request(method, path, body=body, headers={
+            **bearer(token), **JSON_HEADERS})
+        assert response.status_code in (200, 201, 204), (path, response.body)
+        made[(method, path, body)] = [(op, name) for _, op, name in recorded]
+    assert made == ACCOUNTS_EXPECTED
+    assert all(sum(op in READS for op, _ in calls) <= 2 for calls in made.values())
+
+
+def test_the_token_endpoint_reads_three_items_and_writes_one_transaction(anonymous_client,
+                                                                         oauth_client, recorded):
+    """Plus, once per account, its numeric id (store/user_ids.py) on the first token."""
+    from oauth_helpers import REDIRECT, Browser, authorize_query, callback, exchange, token_request
+    http = anonymous_client.http
+    code_reads = [("GetItem", "oauth-clients"), ("GetItem", "oauth-codes"), ("GetItem", "users")]
+    first_id = [("UpdateItem", "counters"), ("UpdateItem", "users")]
+    made = []
+    for _ in range(2):
+        code = callback(Browser(http).consent(authorize_query(oauth_client, redirect_uri=REDIRECT),
+                                              "alice"))["code"]
+        recorded.clear()
+        tokens = json.loads(exchange(http, oauth_client, code).body)
+        made.append([(op, name) for _, op, name in recorded])
+    assert made == [code_reads + [TRANSACTION] + first_id, code_reads + [TRANSACTION]]
+    recorded.clear()
+    response = token_request(http, oauth_client, {"grant_type": "refresh_token",
+                                                  "refresh_token": tokens["refresh_token"]})
+    assert response.status_code == 200
+    assert [(op, name) for _, op, name in recorded] == [
+        ("GetItem", "oauth-clients"), ("GetItem", "oauth-refresh-tokens"), ("GetItem", "users"),
+        TRANSACTION]

@@ -7,6 +7,9 @@
 - `accounts`: a Basic credential checked against the account (bcrypt, throttling).
 - `tokens`, `passwords`, `throttle`: signed tokens, bcrypt, failed-login counting.
 - `gateway`: the API Gateway authorizer of the routes that always need credentials.
+- For the OAuth and Accounts APIs: `owners` (who may use an Accounts endpoint: the account's
+  password, or a Bearer token with the endpoint's scope), `bearer` (access tokens), `scopes`,
+  `signed` (values signed with the token keys for one purpose: cookies, tokens, CSRF).
 
 Imports `store` (data), `config` and the shared modules; never an API package.
 """

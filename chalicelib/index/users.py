@@ -2,14 +2,13 @@
 import re
 import time
 
-from pynamodb.exceptions import PutError
-
 from ..auth import accounts, passwords, throttle
 from ..bodies import json_body
 from ..config import Settings
-from ..errors import ApiError, BareStringError, bad_request, not_found
+from ..errors import ApiError, BareStringError, bad_request, conflict, not_found
 from ..names import LIBRARY, valid_username
-from ..store.dynamo import condition_failed, get_or_none
+from ..store import email_addresses
+from ..store.dynamo import get_or_none
 from ..store.models import User
 
 RESERVED = {LIBRARY}
@@ -58,12 +57,10 @@ def create(settings: Settings, raw: bytes, source: str) -> None:
     user = User(username, password_hash=passwords.hash_password(password, settings.bcrypt_rounds),
                 email=email, admin=False, active=settings.new_accounts_active,
                 created_at=int(time.time()))
-    try:
-        user.save(condition=User.username.does_not_exist())
-    except PutError as error:
-        if condition_failed(error):
-            raise BareStringError(400, ALREADY_EXISTS)
-        raise
+    try:        # the name and the address, each unique across accounts (§3.1)
+        email_addresses.create(user)
+    except (email_addresses.AddressTaken, email_addresses.ConcurrentChange):
+        raise BareStringError(400, ALREADY_EXISTS)
     throttle.record_registration(source)
 
 
@@ -86,8 +83,6 @@ def update(settings: Settings, username: str, raw: bytes, by_admin: bool) -> Non
     if user is None:
         raise not_found("User not found")
     actions = []
-    if email is not None:
-        actions.append(User.email.set(_email(email)) if email else User.email.remove())
     if password is not None:
         actions.append(User.password_hash.set(
             passwords.hash_password(password, settings.bcrypt_rounds)))
@@ -95,7 +90,15 @@ def update(settings: Settings, username: str, raw: bytes, by_admin: bool) -> Non
         actions.append(User.active.set(active))
     if password is not None or active is False:
         actions.append(User.token_generation.add(1))
-    user.update(actions=actions, condition=User.username.exists())
+    if email is None:
+        user.update(actions=actions, condition=User.username.exists())
+        return
+    try:        # the address claimed for this account alone, as the Accounts API does
+        email_addresses.set_primary(user, _email(email), actions)
+    except email_addresses.AddressTaken as taken:
+        raise bad_request(str(taken))
+    except email_addresses.ConcurrentChange:
+        raise conflict("The account changed meanwhile, retry")
 
 
 def create_admin(settings: Settings, username: str, password: str, email: str | None) -> None:
@@ -105,9 +108,12 @@ def create_admin(settings: Settings, username: str, password: str, email: str | 
         raise bad_request("Invalid username")
     password_hash = passwords.hash_password(password, settings.bcrypt_rounds)
     email = _email(email)
-    User(username).update(actions=[
-        User.password_hash.set(password_hash),
-        User.email.set(email) if email else User.email.remove(),
-        User.admin.set(True), User.active.set(True),
+    User(username).update(actions=[     # an update: the account's other fields are kept
+        User.password_hash.set(password_hash), User.admin.set(True), User.active.set(True),
         User.created_at.set(User.created_at | int(time.time())),
         User.token_generation.add(1)])
+    if email:
+        try:
+            email_addresses.set_primary(User.get(username, consistent_read=True), email, [])
+        except email_addresses.AddressTaken as taken:
+            raise bad_request(str(taken))

@@ -2,7 +2,7 @@
 membership, users and login failures. Table names, region and
 endpoint come from config through bind(), called once per request by the app."""
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
-                                 UnicodeAttribute)
+                                 UnicodeAttribute, UnicodeSetAttribute)
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
@@ -124,6 +124,16 @@ class User(_Base):
     # Tokens carry it; a password change or deactivation bumps it, ending them.
     token_generation = NumberAttribute(default=0)
     trusted_sources = UnicodeAttribute(null=True)       # JSON {source: last login}, auth/throttle
+    # The Accounts API (chalicelib/accounts): a stable numeric id given on first use
+    # (store/user_ids.py), the profile, and the addresses besides `email`, the primary one
+    # (each address claimed in `email-addresses`, store/email_addresses.py).
+    user_id = NumberAttribute(null=True)
+    full_name = UnicodeAttribute(null=True)
+    location = UnicodeAttribute(null=True)
+    company = UnicodeAttribute(null=True)
+    profile_url = UnicodeAttribute(null=True)
+    gravatar_email = UnicodeAttribute(null=True)
+    other_emails = UnicodeSetAttribute(null=True)
 
 
 class LoginFailure(_Base):
@@ -168,3 +178,11 @@ def create_tables() -> None:
     for model in ALL_MODELS:
         if not model.exists():
             model.create_table(wait=True)
+
+
+# The OAuth and Accounts APIs' tables, on the same _Base (store/__init__.py loads this module
+# first, so those modules always find _Base defined here).
+from .account_models import ACCOUNT_MODELS  # noqa: E402
+from .oauth_models import OAUTH_MODELS  # noqa: E402
+
+ALL_MODELS += ACCOUNT_MODELS + OAUTH_MODELS
