@@ -27,7 +27,7 @@ USER = ("crash", "crash-password")     # owns the crash/ namespace
 MIB = 1024 * 1024
 NO_SNAPSHOTS = ("--snapshot-seconds", "3600")    # what survives a crash is the journal's
 UPLOADING = {"error": "Image is being uploaded, retry later"}     # to an admin
-NOT_FOUND = {"error": "Image not found"}      # to its pusher, until it is complete
+UPLOADING = {"error": "Image is being uploaded, retry later"}    # to its pusher (§4.20)
 
 
 def started(tmp_path, *args, env=None) -> LocalStack:
@@ -126,10 +126,10 @@ def test_kill_9_during_a_chunked_layer_upload_serves_nothing_half_written(crasha
         time.sleep(0.3)
         crashable.kill()
     crashable.start()
-    for resource in ("json", "layer", "ancestry"):      # uploading: not readable by the pusher
+    for resource in ("json", "layer", "ancestry"):      # still uploading, nothing served
         answer = requests.get(f"{crashable.url}/v1/images/{image.id}/{resource}",
                               headers=auth, allow_redirects=False)
-        assert (answer.status_code, answer.json()) == (404, NOT_FOUND)
+        assert (answer.status_code, answer.json()) == (400, UPLOADING)
     pushed = docker_v1.push(crashable.url, "crash/retried", [image], auth=USER)
     assert pushed.skipped == []
     assert_pulls(crashable, "crash/retried", [image])
@@ -161,7 +161,7 @@ def test_kill_9_during_put_checksum_leaves_each_image_whole_or_uploading(crashab
             assert requests.get(f"{crashable.url}/v1/images/{image.id}/ancestry",
                                 headers=auth).json() == [image.id]
         else:
-            assert (answer.status_code, answer.json()) == (404, NOT_FOUND), delay
+            assert (answer.status_code, answer.json()) == (400, UPLOADING), delay
         docker_v1.push(crashable.url, f"crash/retried{delay}".replace(".", ""), [image],
                        auth=USER)
         assert_pulls(crashable, f"crash/retried{delay}".replace(".", ""), [image])
@@ -280,7 +280,9 @@ def s3_port(stack, credentials) -> int:
     """The port of the S3 that presigned URLs point at, from a layer's redirect."""
     images = docker_v1.chain([b"for the S3 port"])
     docker_v1.push(stack.url, f"{credentials[0]}/s3port", images, auth=credentials)
+    token = docker_v1.open_pull(stack.url, f"{credentials[0]}/s3port", auth=credentials).token
     location = requests.get(f"{stack.url}/v1/images/{images[0].id}/layer",
+                            headers={"Authorization": f"Token {token}"},
                             allow_redirects=False).headers["Location"]
     return int(requests.utils.urlparse(location).port)
 

@@ -57,8 +57,9 @@ def pushed(stack):
 @pytest.fixture(scope="module")
 def layer_url(stack, pushed) -> str:
     """A presigned GET the registry handed out (the base layer's 302)."""
-    answer = requests.get(f"{stack.network_url}/v1/images/{pushed[0].id}/layer", auth=ADMIN,
-                          allow_redirects=False)
+    token = docker_v1.open_pull(stack.network_url, "ns/net", auth=ADMIN).token
+    answer = requests.get(f"{stack.network_url}/v1/images/{pushed[0].id}/layer",
+                          headers={"Authorization": f"Token {token}"}, allow_redirects=False)
     assert answer.status_code == 302
     return answer.headers["Location"]
 
@@ -108,14 +109,17 @@ def test_a_redirected_upload_goes_to_s3_through_the_network_address(stack, addre
     redirect = requests.put(f"{base}/v1/images/{image.id}/layer", auth=auth,
                             headers={"X-Registry-Upload": "redirect"}, allow_redirects=False)
     assert redirect.status_code == 307
-    assert redirect.headers["Location"].startswith(f"{gateway}/{BUCKET}/layers/{image.id}/")
+    assert redirect.headers["Location"].startswith(f"{gateway}/{BUCKET}/uploads/")
     assert urlsplit(gateway).hostname == address
     assert requests.put(redirect.headers["Location"], data=image.layer).status_code == 200
     assert requests.put(f"{base}/v1/images/{image.id}/checksum", auth=auth, headers={
         "X-Docker-Checksum-Payload": image.payload_checksum}).status_code == 200
-    assert requests.put(f"{base}/v1/repositories/ns/redirected/tags/latest",
+    # Basic credentials: the image is the admin's own (namespace "admin")
+    assert requests.put(f"{base}/v1/repositories/admin/redirected/", data=b"[]",
+                        auth=auth).status_code == 200
+    assert requests.put(f"{base}/v1/repositories/admin/redirected/tags/latest",
                         data=json.dumps(image.id), auth=auth).status_code == 200
-    pulled = docker_v1.pull(base, "ns/redirected", auth=auth)
+    pulled = docker_v1.pull(base, "admin/redirected", auth=auth)
     assert pulled.images[image.id].layer == image.layer
 
 
@@ -124,7 +128,7 @@ def test_moto_itself_listens_on_loopback_only(stack, address):
     assert urlsplit(stack.moto_endpoint).hostname == "127.0.0.1"
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((address, moto_port), timeout=5).close()
-    assert "v1registry-local-images" in client("dynamodb", stack.moto_endpoint).list_tables()[
+    assert "v1registry-local-users" in client("dynamodb", stack.moto_endpoint).list_tables()[
         "TableNames"]                                  # admin's way in still works
 
 
