@@ -12,7 +12,9 @@ from helpers import JSON_HEADERS, error_of
 CHALLENGE = 'Basic realm="auth required",Token'
 
 
-def register(http, username, password="secret-pw", email="a@example.com", **extra):
+def register(http, username, password="secret-pw", email=None, **extra):
+    """POST /v1/users/ (§3.1); e-mail addresses are unique across accounts."""
+    email = f"{username}@example.com" if email is None else email
     body = {"username": username, "password": password, "auth": "", "email": email, **extra}
     return http.post("/v1/users/", body=json.dumps(body).encode(),
                      headers={"Content-Type": "application/json; charset=utf-8"})

@@ -100,15 +100,15 @@ def test_ancestry_is_capped_at_256_images(client):
     """§4.15: every image stores its ancestry; past 256 (docker stops at 127 layers) PUT json
     is refused, so no request nor item grows without bound."""
     from chalicelib.store.models import Ancestry
-    parent = put_image(client.http)
-    Ancestry("ns", parent.id, ancestry=[parent.id] + [new_id() for _ in range(255)]).save()
+    deepest, deep = put_image(client.http), put_image(client.http)
+    Ancestry("ns", deepest.id, ancestry=[deepest.id] + [new_id() for _ in range(255)]).save()
+    Ancestry("ns", deep.id, ancestry=[deep.id] + [new_id() for _ in range(254)]).save()
     child = new_id()
-    response = client.http.put(f"/v1/images/{child}/json", body=image_json(child, parent.id),
+    response = client.http.put(f"/v1/images/{child}/json", body=image_json(child, deepest.id),
                                headers=JSON_HEADERS)
     assert (response.status_code, error_of(response)) == (
         400, "Image ancestry longer than 256 images")
-    Ancestry("ns", parent.id, ancestry=[parent.id] + [new_id() for _ in range(254)]).save()
-    assert client.http.put(f"/v1/images/{child}/json", body=image_json(child, parent.id),
+    assert client.http.put(f"/v1/images/{child}/json", body=image_json(child, deep.id),
                            headers=JSON_HEADERS).status_code == 200
 
 
