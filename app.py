@@ -10,6 +10,7 @@ from chalicelib.errors import ApiError, internal_error
 from chalicelib.index.routes import blueprint as index_api
 from chalicelib.registry.routes import blueprint as registry_api
 from chalicelib.store import models
+from chalicelib.v2.routes import blueprint as v2_api
 
 app = Chalice(app_name="v1registry")
 
@@ -29,3 +30,4 @@ def bind_and_answer_errors(event, get_response):
 app.register_blueprint(gateway.blueprint)       # the authorizer of the guarded routes
 app.register_blueprint(registry_api)
 app.register_blueprint(index_api)
+app.register_blueprint(v2_api)                  # read-only Registry v2 (spec v2-pull)

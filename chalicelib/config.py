@@ -33,6 +33,9 @@ class Settings:
     auth_cache_seconds: int       # how long a container trusts a user/repository record
     upload_expiry_seconds: int    # an unfinished upload is forgotten this long after its last write
     multipart_part_size: int      # bytes per presigned part (S3: 5 MiB minimum)
+    v2_api: bool                  # serve the read-only Registry v2 API (chalicelib/v2)
+    v2_hidden_up_to: tuple[int, int]  # docker engines up to this version (Linux) see no v2
+    refresh_token_ttl_seconds: int    # v2 refresh tokens (docker's identity token)
 
 
 def _int(name: str, default: int) -> int:
@@ -43,6 +46,18 @@ def _visibility(value: str) -> bool:
     if value not in ("public", "private"):
         raise ValueError("REGISTRY_DEFAULT_VISIBILITY must be public or private")
     return value == "private"
+
+
+def _on_off(name: str, default: str) -> bool:
+    value = os.environ.get(name, default)
+    if value not in ("on", "off"):
+        raise ValueError(f"{name} must be on or off")
+    return value == "on"
+
+
+def _docker_version(name: str, default: str) -> tuple[int, int]:
+    major, _, minor = os.environ.get(name, default).partition(".")
+    return int(major), int(minor or 0)
 
 
 def settings() -> Settings:
@@ -70,4 +85,7 @@ def settings() -> Settings:
         auth_cache_seconds=_int("REGISTRY_AUTH_CACHE_SECONDS", 30),
         upload_expiry_seconds=_int("REGISTRY_UPLOAD_EXPIRY_SECONDS", 24 * 3600),
         multipart_part_size=_int("REGISTRY_MULTIPART_PART_SIZE", 64 * 1024 * 1024),
+        v2_api=_on_off("REGISTRY_V2_API", "on"),
+        v2_hidden_up_to=_docker_version("REGISTRY_V2_HIDDEN_UP_TO_DOCKER", "17.05"),
+        refresh_token_ttl_seconds=_int("REGISTRY_REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
     )
