@@ -6,7 +6,8 @@ Tags set before the v2 API get theirs here (or on their first v2 request), and s
 whose v2 form needs their layers' bytes read, which no request does: a bzip2/xz layer gets a
 gzip copy (§6.2; no layer media type has bzip2/xz, containerd cannot read them), stored
 once under its own digest; a layer whose uncompressed digest the push did not compute (it
-expanded past the push's bound, store/digests.py) gets it. `--all` rebuilds every tag's
+expanded past the push's bound, store/digests.py), or whose record predates the digests,
+gets them. zstd layers stay without (no zstd in Python's standard library). `--all` rebuilds every tag's
 (the same bytes). Prints one line per tag; exit status 1 if any tag has none after all."""
 import argparse
 import bz2
@@ -67,26 +68,27 @@ def gzip_copy(settings: Settings, image: Image) -> None:
                  condition=Image.status == COMPLETE)
 
 
-def unpacked_diff_id(settings: Settings, image: Image) -> None:
-    """The diff_id of a layer the push did not unpack to the end."""
+def rehash(settings: Settings, image: Image) -> None:
+    """The compression and diff_id of a layer the push did not unpack to the end, or of an
+    image recorded before they were."""
     hasher = LayerDigests(b"", bounded=False)
     for chunk in s3.open_blob(settings, image.blob_digest).iter_chunks(CHUNK):
         hasher.update(chunk)
-    diff_id = hasher.digests()["diff_id"]
-    if diff_id is None:
-        raise NotConvertible(f"layer {image.image_id[:12]} ({image.compression}) is not a "
-                             "stream this registry can unpack")
-    image.update(actions=[Image.diff_id.set(diff_id)], condition=Image.status == COMPLETE)
+    found = hasher.digests()
+    actions = [Image.compression.set(found["compression"])]
+    if found["diff_id"]:
+        actions.append(Image.diff_id.set(found["diff_id"]))
+    image.update(actions=actions, condition=Image.status == COMPLETE)
 
 
 def complete_layers(settings: Settings, records: list[Image]) -> None:
     for image in records:
         if throwaway(json.loads(image.json)):
             continue
+        if image.compression is None or (image.diff_id is None and image.compression != "zstd"):
+            rehash(settings, image)
         if image.compression in NEEDS_GZIP_COPY and not image.gzip_digest:
             gzip_copy(settings, image)
-        elif image.diff_id is None and image.compression in ("gzip", "none"):
-            unpacked_diff_id(settings, image)
 
 
 def backfill(settings: Settings, everything: bool = False) -> int:
