@@ -12,6 +12,7 @@ from chalicelib.index.routes import blueprint as index_api
 from chalicelib.oauth.routes import blueprint as oauth_api
 from chalicelib.registry.routes import blueprint as registry_api
 from chalicelib.store import models
+from chalicelib.v2.routes import blueprint as v2_api
 
 app = Chalice(app_name="v1registry")
 
@@ -33,3 +34,4 @@ app.register_blueprint(registry_api)
 app.register_blueprint(index_api)
 app.register_blueprint(oauth_api)
 app.register_blueprint(accounts_api)
+app.register_blueprint(v2_api)                  # read-only Registry v2 (spec v2-pull)

@@ -38,6 +38,9 @@ class Settings:
     oauth_refresh_idle_seconds: int     # a refresh token unused this long expires
     oauth_refresh_max_seconds: int      # a grant's refresh tokens all expire this long after consent
     oauth_session_seconds: int          # the sign-in cookie of the authorize and applications pages
+    v2_api: bool                  # serve the read-only Registry v2 API (chalicelib/v2)
+    v2_hidden_up_to: tuple[int, int]  # docker engines up to this version (Linux) see no v2
+    refresh_token_ttl_seconds: int    # v2 refresh tokens (docker's identity token)
 
 
 def _int(name: str, default: int) -> int:
@@ -48,6 +51,18 @@ def _visibility(value: str) -> bool:
     if value not in ("public", "private"):
         raise ValueError("REGISTRY_DEFAULT_VISIBILITY must be public or private")
     return value == "private"
+
+
+def _on_off(name: str, default: str) -> bool:
+    value = os.environ.get(name, default)
+    if value not in ("on", "off"):
+        raise ValueError(f"{name} must be on or off")
+    return value == "on"
+
+
+def _docker_version(name: str, default: str) -> tuple[int, int]:
+    major, _, minor = os.environ.get(name, default).partition(".")
+    return int(major), int(minor or 0)
 
 
 def settings() -> Settings:
@@ -79,4 +94,7 @@ def settings() -> Settings:
         oauth_refresh_idle_seconds=_int("REGISTRY_OAUTH_REFRESH_IDLE_SECONDS", 30 * 86400),
         oauth_refresh_max_seconds=_int("REGISTRY_OAUTH_REFRESH_MAX_SECONDS", 90 * 86400),
         oauth_session_seconds=_int("REGISTRY_OAUTH_SESSION_SECONDS", 3600),
+        v2_api=_on_off("REGISTRY_V2_API", "on"),
+        v2_hidden_up_to=_docker_version("REGISTRY_V2_HIDDEN_UP_TO_DOCKER", "17.05"),
+        refresh_token_ttl_seconds=_int("REGISTRY_REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
     )

@@ -1,6 +1,7 @@
 """A stage's environment for command-line tools that write to its tables (`make
-oauth-client`): the stage's variables from .chalice/config.json and, for `local`, the
-running local stack's moto endpoint (<data-dir>/moto-endpoint, written by `make run`)."""
+oauth-client`, `index/admin.py`, `images_v2/backfill.py`): the stage's variables from
+.chalice/config.json and, for `local`, the running local stack's moto endpoint
+(<data-dir>/moto-endpoint, written by `make run`)."""
 import json
 import os
 

@@ -18,16 +18,22 @@ ALICE, BOBBY = ("alice", "alice-password"), ("bobby", "bobby-password")
 V1REG = os.path.join(os.path.dirname(sys.executable), "v1reg")
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory):
+def start_registry(directory: str, **env) -> LocalStack:
     """The local stack with 5 MiB multipart parts (S3's smallest) and two accounts."""
-    server = LocalStack(str(tmp_path_factory.mktemp("cli-stack")), env={
-        "REGISTRY_BCRYPT_ROUNDS": "4", "REGISTRY_MULTIPART_PART_SIZE": str(5 * MIB)}).start()
+    server = LocalStack(directory, env={"REGISTRY_BCRYPT_ROUNDS": "4",
+                                        "REGISTRY_MULTIPART_PART_SIZE": str(5 * MIB),
+                                        **env}).start()
     for username, password in (ALICE, BOBBY):
         created = requests.post(server.url + "/v1/users/", json={
             "username": username, "password": password, "email": f"{username}@example.com"})
         assert created.status_code == 201, created.text
     server.host = server.url.split("://")[1]
+    return server
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    server = start_registry(str(tmp_path_factory.mktemp("cli-stack")))
     yield server
     server.stop()
 

@@ -66,12 +66,13 @@ def legacy_v1_chain(layers: list[bytes]) -> list[tuple[str, bytes]]:
 
 
 def save(path: str, fmt: str, layers: list[bytes], repo_tag: str,
-         gzip_blobs: bool = False) -> None:
+         gzip_blobs: bool = False, config: bytes | None = None) -> None:
     """Write a `docker save` archive of one image tagged `repo_tag` ("name:tag");
-    `gzip_blobs`: OCI layer blobs gzip-compressed, as other OCI tools write them."""
+    `gzip_blobs`: OCI layer blobs gzip-compressed, as other OCI tools write them; `config`:
+    the image config's bytes (image_config(layers) if not given)."""
     repo, tag = repo_tag.rsplit(":", 1)
     files: dict[str, bytes] = {}
-    config = image_config(layers)
+    config = config or image_config(layers)
     if fmt == "legacy-1.9":
         chain = legacy_v1_chain(layers)
         for (image_id, v1_json), layer in zip(chain, layers):

@@ -200,3 +200,53 @@ def test_the_token_endpoint_reads_three_items_and_writes_one_transaction(anonymo
     assert [(op, name) for _, op, name in recorded] == [
         ("GetItem", "oauth-clients"), ("GetItem", "oauth-refresh-tokens"), ("GetItem", "users"),
         TRANSACTION]
+
+
+# ---- Registry v2 (v2-pull §6: one read per manifest and per blob, plus the auth reads) ----
+
+CONTENT, TAG = ("GetItem", "repository-content"), ("GetItem", "tags")
+# The bearer token's checks (auth/callers.from_bearer, permissions): the owner's (the admin
+# here) its user record; an anonymous one on a public repository that repository's record.
+V2_AUTH = {"owner bearer": USER, "anonymous bearer": REPOSITORY}
+V2_EXPECTED = {
+    "/v2/": ([], {"owner bearer": USER, "anonymous bearer": []}),
+    "/v2/ns/repo/manifests/latest": ([TAG], V2_AUTH),
+    "/v2/ns/repo/manifests/{manifest}": ([CONTENT], V2_AUTH),
+    "/v2/ns/repo/blobs/{layer}": ([CONTENT], V2_AUTH),
+    "/v2/ns/repo/blobs/{config}": ([CONTENT], V2_AUTH),
+    "/v2/ns/repo/tags/list": ([("Query", "tags")], V2_AUTH),
+}
+
+
+@pytest.fixture
+def v2_pulled(client, pulled):
+    """ns/repo:latest's v2 digests and the bearer tokens of its owner and of anyone."""
+    import json
+    from chalicelib.store.models import Tag
+    from conftest import ADMIN, basic
+    from v2_helpers import bearer, digest
+    manifest = Tag.get("ns/repo", "latest").manifest
+    scope = ["repository:ns/repo:pull"]
+    return {"manifest": digest(manifest.encode()),
+            "layer": json.loads(manifest)["layers"][0]["digest"],
+            "config": json.loads(manifest)["config"]["digest"],
+            "tokens": {"owner bearer": bearer(client.http, scope, basic(*ADMIN))["token"],
+                       "anonymous bearer": bearer(client.http, scope)["token"]}}
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("caller", ["owner bearer", "anonymous bearer"])
+def test_v2_reads_make_only_the_minimum_aws_calls(client, v2_pulled, recorded, caller, method):
+    from chalicelib.store import cache
+    from v2_helpers import v2_get
+    made, expected = {}, {}
+    for endpoint, (data_reads, auth_reads) in V2_EXPECTED.items():
+        cache.clear_all()                              # a cold container
+        recorded.clear()
+        response = v2_get(client.http, endpoint.format(**v2_pulled),
+                          v2_pulled["tokens"][caller], method=method)
+        assert response.status_code in (200, 307), (endpoint, response.body)
+        made[endpoint] = [(op, name) if service == "dynamodb" else (service, op, name)
+                          for service, op, name in recorded]
+        expected[endpoint] = auth_reads[caller] + data_reads
+    assert made == expected

@@ -12,9 +12,10 @@ import tarfile
 import pytest
 
 import docker_save
-from v1reg import reference
+from v1reg import archive, reference
+from v2_helpers import built_config
 from cli_helpers import (ALICE, BOBBY, V1REG, home, login, read_pulled,  # noqa: F401 (fixtures)
-                         registry, registry_get, run, saved_image, v1reg)
+                         registry, registry_get, run, saved_image, start_registry, v1reg)
 
 # ---- login (§5.3) ----
 
@@ -82,20 +83,78 @@ def test_round_trip_keeps_layers_config_and_diff_ids_5_4_5_5(registry, capsys, m
             for image_id in ancestry:
                 assert read(f"{image_id}/json") == original.extractfile(f"{image_id}/json").read()
         return
-    original = json.loads(docker_save.image_config(layers))
-    for key in ("architecture", "os", "created", "config", "rootfs"):
-        assert config[key] == original[key]
-    # §0.3: the top id is the config digest, the others are chain IDs with minimal JSON.
+    # v2-pull §4.7: one v1 image per history row, the top one's id the config digest, its
+    # JSON carrying the config; the registry serves those bytes back, so the image ID holds.
     config_bytes = docker_save.image_config(layers)
+    assert read(entry["Config"]) == config_bytes
     assert top_id == hashlib.sha256(config_bytes).hexdigest()
-    chain_id, expected_ids = diff_ids[0], []
-    for diff_id in diff_ids[1:]:
-        expected_ids.append(chain_id.split(":")[1])
-        chain_id = docker_save.digest(f"{chain_id} {diff_id}".encode())
-    assert ancestry[1:] == expected_ids[::-1]
-    assert read(f"{ancestry[-1]}/json") == ('{"id":"%s"}' % ancestry[-1]).encode()
-    assert read(f"{ancestry[1]}/json") == (
-        '{"id":"%s","parent":"%s"}' % (ancestry[1], ancestry[2])).encode()
+    history = json.loads(config_bytes)["history"]
+    for image_id, row in zip(ancestry[::-1][:-1], history):
+        assert json.loads(read(f"{image_id}/json"))["container_config"] == {
+            "Cmd": [row["created_by"]]}
+    top_json = json.loads(read(f"{top_id}/json"))
+    assert base64.b64decode(top_json["v1registry.v2.config"]) == config_bytes
+
+
+def test_round_trip_keeps_rows_without_layers_and_the_exact_config_v2_4_7(
+        registry, capsys, monkeypatch, tmp_path):
+    """A config whose history has rows that added no layer (ENV, CMD...): each row is a v1
+    image (throwaway with the empty tar when it added no layer), and the pull gets the
+    config's exact bytes back from the registry's v2 API: the image ID is the original's."""
+    login(capsys, monkeypatch, registry)
+    layers = docker_save.random_layers(2)
+    config = built_config(layers, empty_rows=2)
+    docker_save.save(str(tmp_path / "img.tar"), "oci-25", layers, "example/img:1", config=config)
+    ref = f"{registry.host}/alice/history:1"
+    assert v1reg(capsys, "push", "-q", tmp_path / "img.tar", ref) == (0, "")
+    assert v1reg(capsys, "pull", "-q", ref, "-o", tmp_path / "pulled.tar") == (0, "")
+
+    entry, _, pulled_layers, repositories, read = read_pulled(tmp_path / "pulled.tar")
+    assert read(entry["Config"]) == config
+    assert pulled_layers == layers
+    top_id = repositories[ref.rsplit(":", 1)[0]]["1"]
+    assert top_id == hashlib.sha256(config).hexdigest()
+    ancestry = registry_get(registry, f"/v1/images/{top_id}/ancestry").json()[::-1]
+    rows = json.loads(config)["history"]
+    assert len(ancestry) == len(rows) == 4
+    for image_id, row in zip(ancestry, rows):
+        v1 = json.loads(read(f"{image_id}/json"))
+        assert v1.get("throwaway", False) == row.get("empty_layer", False)
+        if image_id != top_id:
+            assert (v1["created"], v1["container_config"]["Cmd"]) == (row["created"],
+                                                                       [row["created_by"]])
+    throwaway = [image_id for image_id, row in zip(ancestry, rows) if row.get("empty_layer")]
+    assert registry_get(registry, f"/v1/images/{throwaway[0]}/layer").content == \
+        archive.EMPTY_TAR_GZIP
+    assert [name.split("/")[0] for name in entry["Layers"]] == [
+        image_id for image_id in ancestry if image_id not in throwaway]
+
+
+@pytest.fixture(scope="module")
+def registry_without_v2(tmp_path_factory):
+    server = start_registry(str(tmp_path_factory.mktemp("cli-stack-v1")), REGISTRY_V2_API="off")
+    yield server
+    server.stop()
+
+
+def test_pull_from_a_registry_without_v2_builds_the_config_from_v1_json(
+        registry_without_v2, capsys, monkeypatch, tmp_path):
+    registry = registry_without_v2
+    login(capsys, monkeypatch, registry)
+    layers = docker_save.random_layers(1)
+    config = built_config(layers, empty_rows=1)
+    docker_save.save(str(tmp_path / "img.tar"), "oci-25", layers, "example/img:1", config=config)
+    ref = f"{registry.host}/alice/plain:1"
+    assert v1reg(capsys, "push", "-q", tmp_path / "img.tar", ref) == (0, "")
+    assert v1reg(capsys, "pull", "-q", ref, "-o", tmp_path / "pulled.tar") == (0, "")
+    entry, pulled_config, pulled_layers, _, read = read_pulled(tmp_path / "pulled.tar")
+    assert read(entry["Config"]) != config          # docker 1.10–17.x's rebuild, as before
+    assert pulled_layers == [layers[0], gzip.decompress(archive.EMPTY_TAR_GZIP)]
+    assert pulled_config["rootfs"]["diff_ids"] == [
+        docker_save.digest(layer) for layer in pulled_layers]
+    # The lower rows come back from their v1 JSON; the top one is the config's (§4.5).
+    assert [row.get("created_by") for row in pulled_config["history"]][:-1] == [
+        row["created_by"] for row in json.loads(config)["history"]][:-1]
 
 
 @pytest.mark.parametrize("gzip_blobs, level, stored_as", [

@@ -622,7 +622,7 @@ def test_local_stack_answers_as_the_gateway_responses_do_on_aws(stack):
     image_json = f"{stack.url}/v1/images/{new_id()}/json"          # a guarded route
     forged = 'Token signature=forged,repository="alice/web",access=write'
     answers = {
-        "MISSING_AUTHENTICATION_TOKEN": requests.get(f"{stack.url}/v2/library/busybox/manifests/1"),
+        "MISSING_AUTHENTICATION_TOKEN": requests.get(f"{stack.url}/v1/no/such/route"),
         "UNAUTHORIZED": requests.put(image_json, data=b"{}"),
     }
     for response_type, answer in answers.items():

@@ -1,9 +1,9 @@
-"""§2.1 ping, §2.2 root, §4.21 v2 probing (unit, chalice test client)."""
+"""§2.1 ping, §2.2 root, §4.21 v2 probing by docker 1.x (unit, chalice test client)."""
 import json
 
 import pytest
 
-from helpers import error_of
+from docker_v1 import USER_AGENT as DOCKER_1_6
 
 
 @pytest.mark.parametrize("path", ["/v1/_ping", "/_ping"])
@@ -22,9 +22,8 @@ def test_root_2_2_is_the_server_string(client):
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
-def test_v2_probe_4_21_is_404_without_distribution_header(client, method):
-    response = client.http.request(method, "/v2/")
-    assert response.status_code == 404
+def test_v2_probe_4_21_is_404_without_distribution_header_for_docker_1_x(client, method):
+    """docker 1.x must keep falling back to v1 (v2-pull §5.3; tests/test_v2_gate.py)."""
+    response = client.http.request(method, "/v2/", headers={"User-Agent": DOCKER_1_6})
+    assert (response.status_code, response.body) == (404, b"")
     assert "Docker-Distribution-API-Version" not in response.headers
-    if method == "GET":
-        assert error_of(response) == "This registry speaks v1 only"

@@ -10,6 +10,7 @@
 - For the OAuth and Accounts APIs: `owners` (who may use an Accounts endpoint: the account's
   password, or a Bearer token with the endpoint's scope), `bearer` (access tokens), `scopes`,
   `signed` (values signed with the token keys for one purpose: cookies, tokens, CSRF).
+- For the Registry v2 API: `pull_tokens` (bearer and refresh tokens, spec v2-pull §2).
 
 Imports `store` (data), `config` and the shared modules; never an API package.
 """

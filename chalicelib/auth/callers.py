@@ -11,12 +11,13 @@ is still readable).
 """
 import base64
 import binascii
+import dataclasses
 import logging
 import time
 
 from .. import config
 from ..errors import forbidden, unauthorized
-from . import accounts, records, tokens
+from . import accounts, pull_tokens, records, tokens
 from .permissions import ImageScope, Principal, check_image, check_repository
 
 ANONYMOUS = Principal()
@@ -78,9 +79,31 @@ def _from_basic(credentials: str, source: str) -> Principal:
         raise unauthorized("Malformed Basic credentials")
     if not username and not password:        # `Basic Og==`: not logged in (§5.2)
         return ANONYMOUS
+    return from_password(username, password, source)
+
+
+def from_password(username: str, password: str, source: str) -> Principal:
     user = accounts.authenticate(config.settings(), username, password, source)
     return Principal(username=user.username, admin=bool(user.admin),
                      generation=int(user.token_generation or 0))
+
+
+def basic_or_anonymous(request) -> Principal:
+    """The v2 token endpoint's caller (v2-pull §2.2): Basic credentials, or none."""
+    header = request.headers.get("authorization")
+    if _scheme(header)[0] != "basic":
+        return ANONYMOUS
+    return from_header(header, source_of(request))
+
+
+def from_bearer(granted: pull_tokens.Grant, repository: str | None = None) -> Principal:
+    """The caller a v2 bearer token stands for, checked like a v1 token (its user still
+    active, of the same generation): for `repository`, as a read token of it (permissions
+    then holds a non-owner to the repository being readable); without one, the subject
+    alone (the catalog, a refresh)."""
+    principal = _from_token(tokens.Token(granted.user, repository or "", "read",
+                                         granted.expires, granted.generation))
+    return principal if repository else dataclasses.replace(principal, token=None)
 
 
 def _from_token(token: tokens.Token) -> Principal:

@@ -5,7 +5,7 @@ from chalice import Blueprint
 
 from .. import config, responses
 from ..auth.permissions import DELETE, READ, WRITE
-from ..errors import bad_request, not_found
+from ..errors import bad_request
 from ..routing import image_route, repository_route, route
 from . import images, metadata, multipart, tags, uploads
 
@@ -24,7 +24,7 @@ def true():
     return responses.json_response(True)
 
 
-# ---- ping and v2 probing (§2.1, §4.21) ----
+# ---- ping (§2.1; /v2 is chalicelib/v2) ----
 
 @route(blueprint, "/v1/_ping", ["GET"])
 def ping():
@@ -34,11 +34,6 @@ def ping():
 
 
 route(blueprint, "/_ping", ["GET"])(ping)
-
-
-@route(blueprint, "/v2", ["GET", "HEAD"])
-def v2_probe():
-    raise not_found("This registry speaks v1 only")
 
 
 @route(blueprint, "/", ["GET"])

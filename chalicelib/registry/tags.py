@@ -1,8 +1,10 @@
 """`/v1/repositories/<name>/tags...` (spec §2.13–2.16, §2.19)."""
 from pynamodb.exceptions import DeleteError, TransactWriteError
 
+from .. import config
 from ..bodies import json_body
 from ..errors import bad_request, conflict, not_found
+from ..images_v2 import publish
 from ..names import IMAGE_ID, namespace_of
 from ..store import membership
 from ..store.dynamo import cancelled, condition_failed, failed_conditions, get_or_none
@@ -40,21 +42,26 @@ def set_tag(repository: str, tag: str, image_id: str, user_agent: str | None) ->
     """Point the tag at an image of the repository's namespace whose JSON exists (§4.20);
     the image and its ancestry become readable through the repository (§4.22) in the same
     transactions, each conditional on the repository being live: a tag never creates a
-    repository, nor lands in one being deleted."""
+    repository, nor lands in one being deleted. The tag carries the image's Registry v2
+    manifests, and their content becomes readable through the repository with it
+    (chalicelib/images_v2; v2-pull §6)."""
     namespace = namespace_of(repository)
     chain = images.chain(namespace, image_id)
     if chain is None:
         raise images.image_not_found()
     tag_metadata = metadata.push_metadata(user_agent)
+    v2 = publish.prepare(config.settings(), namespace, chain)      # None: built later
 
     def write_tag(transaction):
         transaction.condition_check(Image, namespace, image_id,
                                     condition=Image.image_id.exists())
-        transaction.save(Tag(repository, tag, image_id=image_id, metadata=tag_metadata))
+        transaction.save(Tag(repository, tag, image_id=image_id, metadata=tag_metadata,
+                             **(v2.tag_attributes() if v2 else {})))
 
     latest = [Repository.metadata.set(tag_metadata)] if tag == LATEST else None
     try:
-        membership.make_readable(repository, chain, last=write_tag, repository_actions=latest)
+        membership.make_readable(repository, chain, last=write_tag, repository_actions=latest,
+                                 items=v2.content(repository) if v2 else ())
     except TransactWriteError as error:
         if not cancelled(error):
             raise

@@ -23,7 +23,9 @@ def _decompressor(compression: str):
 class LayerDigests:
     """Feed the layer with update(); read the result with digests()."""
 
-    def __init__(self, json_bytes: bytes):
+    def __init__(self, json_bytes: bytes, bounded: bool = True):
+        """`bounded`: give up on the diff_id past MAX_EXPANSION (in a request); the
+        backfill (images_v2) unpacks to the end."""
         self._payload = hashlib.sha256(json_bytes + b"\n")
         self._blob = hashlib.sha256()
         self._diff = hashlib.sha256()
@@ -34,6 +36,7 @@ class LayerDigests:
         self._size = self._expanded = 0
         self._diff_known = True
         self._ended = False              # zero padding after the last member was seen
+        self._bounded = bounded
 
     def update(self, chunk: bytes) -> None:
         self._payload.update(chunk)
@@ -70,7 +73,7 @@ class LayerDigests:
                 self._diff_known = False
                 return
             self._expanded += len(out)
-            if self._expanded > max(MIN_EXPANDED, MAX_EXPANSION * self._size):
+            if self._bounded and self._expanded > max(MIN_EXPANDED, MAX_EXPANSION * self._size):
                 self._diff_known = False
                 return
             self._diff.update(out)

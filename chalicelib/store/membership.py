@@ -2,18 +2,20 @@
 (`chalicelib.auth.permissions` decides with these records, the API packages write them).
 
 Life cycle: only `create` makes a repository. `delete` marks it `deleting` first, so every
-later write that checks `live` fails, then removes its tags and image list (strongly
-consistent reads, so whatever landed before the mark is removed too), then the record.
+later write that checks `live` fails, then removes its tags, image list and v2 content
+(strongly consistent reads, so whatever landed before the mark is removed too), then the
+record.
 """
 import time
 from collections.abc import Callable, Iterable
 
 from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from .. import config
 from .dynamo import condition_failed, get_or_none
-from .models import Repository, RepositoryImage, Tag, connection
+from .models import Content, Repository, RepositoryImage, Tag, connection
 
 TRANSACTION_ITEMS = 100       # DynamoDB's limit per transaction
 BATCH_KEYS = 100              # and per BatchGetItem
@@ -66,15 +68,17 @@ def readable_through(name: str, image_id: str) -> bool:
 
 def make_readable(name: str, image_ids: list[str],
                   last: Callable[[TransactWrite], None] | None = None,
-                  repository_actions: list | None = None) -> None:
-    """Make the images readable through the live repository `name`; `last` adds its writes
-    to the final transaction, `repository_actions` updates the repository in it. Each
-    transaction checks that the repository is live, so nothing lands in one being deleted."""
+                  repository_actions: list | None = None, items: Iterable[Model] = ()) -> None:
+    """Make the images readable through the live repository `name`, and save `items` (its
+    Registry v2 content); `last` adds its writes to the final transaction,
+    `repository_actions` updates the repository in it. Each transaction checks that the
+    repository is live, so nothing lands in one being deleted."""
     keys = [(name, image_id) for image_id in dict.fromkeys(image_ids)]
     readable = {item.image_id for chunk in _chunks(keys, BATCH_KEYS)
                 for item in RepositoryImage.batch_get(chunk) if item.readable}
-    missing = [image_id for _, image_id in keys if image_id not in readable]
-    chunks = list(_chunks(missing, TRANSACTION_ITEMS - 4)) or [[]]
+    writes = [RepositoryImage(name, image_id) for _, image_id in keys
+              if image_id not in readable] + list(items)
+    chunks = list(_chunks(writes, TRANSACTION_ITEMS - 4)) or [[]]
     for number, chunk in enumerate(chunks, start=1):
         final = number == len(chunks)
         with TransactWrite(connection=connection()) as transaction:
@@ -83,9 +87,11 @@ def make_readable(name: str, image_ids: list[str],
                                    condition=live_condition())
             else:
                 transaction.condition_check(Repository, name, condition=live_condition())
-            for image_id in chunk:
-                transaction.update(RepositoryImage(name, image_id),
-                                   actions=[RepositoryImage.readable.set(True)])
+            for write in chunk:
+                if isinstance(write, RepositoryImage):
+                    transaction.update(write, actions=[RepositoryImage.readable.set(True)])
+                else:
+                    transaction.save(write)
             if final and last is not None:
                 last(transaction)
 
@@ -103,13 +109,18 @@ def start_delete(name: str) -> bool:
 
 
 def finish_delete(name: str) -> None:
-    """Remove the tags, the image list and the record of a repository marked deleting."""
+    """Remove the tags, the image list, the v2 content and the record of a repository
+    marked deleting."""
     with Tag.batch_write() as batch:
         for tag in Tag.query(name, consistent_read=True, attributes_to_get=["repository", "tag"]):
             batch.delete(tag)
     with RepositoryImage.batch_write() as batch:
         for item in RepositoryImage.query(name, consistent_read=True,
                                           attributes_to_get=["repository", "image_id"]):
+            batch.delete(item)
+    with Content.batch_write() as batch:
+        for item in Content.query(name, consistent_read=True,
+                                  attributes_to_get=["repository", "digest"]):
             batch.delete(item)
     try:
         Repository(name).delete(condition=Repository.deleting.exists())

@@ -1,5 +1,5 @@
 """PynamoDB models: one table each for images, ancestry, tags, repositories, repository
-membership, users and login failures. Table names, region and
+membership, users, login failures and what a repository serves over Registry v2. Table names, region and
 endpoint come from config through bind(), called once per request by the app."""
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
                                  UnicodeAttribute, UnicodeSetAttribute)
@@ -50,6 +50,9 @@ class Image(_Base):
     blob_digest = UnicodeAttribute(null=True)           # "sha256:<hex>" of the layer bytes
     compression = UnicodeAttribute(null=True)           # gzip | bzip2 | xz | zstd | none
     diff_id = UnicodeAttribute(null=True)               # "sha256:<hex>" of the uncompressed tar
+    # A bzip2/xz layer's gzip copy, which Registry v2 serves instead (images_v2/backfill.py).
+    gzip_digest = UnicodeAttribute(null=True)
+    gzip_size = NumberAttribute(null=True)
 
     @property
     def complete(self) -> bool:
@@ -82,6 +85,9 @@ class Tag(_Base):
     tag = UnicodeAttribute(range_key=True)
     image_id = UnicodeAttribute()
     metadata = UnicodeAttribute(null=True)              # JSON of §2.19
+    # Registry v2 (chalicelib/images_v2): the image's manifests, built when the tag is set.
+    manifest = UnicodeAttribute(null=True)              # Docker schema 2
+    oci_manifest = UnicodeAttribute(null=True)          # OCI, the same config
 
 
 class Repository(_Base):
@@ -147,7 +153,20 @@ class LoginFailure(_Base):
     expires_at = NumberAttribute()                      # DynamoDB TTL attribute
 
 
-ALL_MODELS = (Image, Ancestry, Tag, Repository, RepositoryImage, User, LoginFailure)
+class Content(_Base):
+    """What a repository serves over Registry v2 by digest (v2-pull §6): the manifests of
+    its tags (their bytes) and the blobs they name (image configs and layers, in S3 under
+    blobs/sha256/). Written when a tag gets its manifests, deleted with the repository."""
+    class Meta(_Base.Meta):
+        table_suffix = "repository-content"
+    repository = UnicodeAttribute(hash_key=True)
+    digest = UnicodeAttribute(range_key=True)           # "sha256:<hex>"
+    size = NumberAttribute()
+    media_type = UnicodeAttribute()
+    manifest = UnicodeAttribute(null=True)              # a manifest's bytes; None: a blob in S3
+
+
+ALL_MODELS = (Image, Ancestry, Tag, Repository, RepositoryImage, User, LoginFailure, Content)
 _bound: Settings | None = None
 
 

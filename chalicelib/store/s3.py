@@ -75,20 +75,47 @@ def hash_upload(settings: Settings, key: str, json_bytes: bytes) -> tuple[dict, 
     return hasher.digests(), _version(response)
 
 
-def store_blob(settings: Settings, upload_key: str, version: str, digest: str) -> None:
-    """Copy the hashed version of an upload to its blob key, unless the blob exists."""
-    client, key = _client(settings), blob_key(digest)
+def _blob_exists(settings: Settings, digest: str) -> bool:
+    client = _client(settings)
     try:
-        client.head_object(Bucket=settings.bucket, Key=key)
-        return
+        client.head_object(Bucket=settings.bucket, Key=blob_key(digest))
+        return True
     except client.exceptions.ClientError as error:
         if error.response["Error"]["Code"] not in ("404", "NoSuchKey"):
             raise
+    return False
+
+
+def store_blob(settings: Settings, upload_key: str, version: str, digest: str) -> None:
+    """Copy the hashed version of an upload to its blob key, unless the blob exists."""
+    client, key = _client(settings), blob_key(digest)
+    if _blob_exists(settings, digest):
+        return
     from boto3.s3.transfer import TransferConfig
     # In the request's thread, so its AWS calls stay on its stack and in its time.
     client.copy({"Bucket": settings.bucket, "Key": upload_key, "VersionId": version},
                 settings.bucket, key, ExtraArgs={"ContentType": "application/octet-stream"},
                 Config=TransferConfig(use_threads=False, multipart_threshold=COPY_PART))
+
+
+def put_blob(settings: Settings, digest: str, data: bytes) -> None:
+    """Store bytes the registry made (an image config, v2-pull §6.5) at their blob key,
+    unless they are there."""
+    if not _blob_exists(settings, digest):
+        _client(settings).put_object(Bucket=settings.bucket, Key=blob_key(digest), Body=data,
+                                     ContentType="application/octet-stream")
+
+
+def upload_blob(settings: Settings, digest: str, file) -> None:
+    """Store a file the registry made (a layer's gzip copy) at its blob key."""
+    if not _blob_exists(settings, digest):
+        _client(settings).upload_fileobj(file, settings.bucket, blob_key(digest),
+                                         ExtraArgs={"ContentType": "application/octet-stream"})
+
+
+def open_blob(settings: Settings, digest: str):
+    """A verified blob's bytes as a file-like stream (the backfill's reads)."""
+    return _client(settings).get_object(Bucket=settings.bucket, Key=blob_key(digest))["Body"]
 
 
 def delete_upload(settings: Settings, key: str, version: str | None = None) -> None:

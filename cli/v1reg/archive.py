@@ -1,9 +1,11 @@
-"""Read a `docker save` tarball into the v1 image chain to push (spec §0.3, §4.14).
+"""Read a `docker save` tarball into the v1 image chain to push (spec §0.3, §4.14;
+v2-pull §4.7).
 
 Layouts: docker 1.10–24 (`manifest.json`, `<id>/json`, `<id>/layer.tar`, `<config>.json`),
 docker 25+ OCI (`index.json`, `blobs/sha256/...`, and the same `manifest.json`), and the
 pre-1.10 layout (`repositories`, `<id>/json`, `<id>/layer.tar`) whose v1 JSON is pushed as is.
 """
+import base64
 import gzip
 import hashlib
 import json
@@ -19,6 +21,11 @@ from .reference import Reference
 CHUNK = 1024 * 1024
 # Keys of the image config that v1 JSON does not have (docker's MakeV1ConfigFromConfig).
 CONFIG_ONLY_KEYS = ("rootfs", "history", "os.version", "os.features", "parent")
+CARRY_KEY = "v1registry.v2.config"      # the config's exact bytes, base64 (v2-pull §4.7)
+# The gzip of an empty tar (1024 zero bytes) docker's schema1 builder gives throwaway rows:
+# sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4.
+EMPTY_TAR_GZIP = bytes([31, 139, 8, 0, 0, 9, 110, 136, 0, 255, 98, 24, 5, 163, 96, 20, 140, 88,
+                        0, 8, 0, 0, 255, 255, 46, 175, 181, 239, 0, 4, 0, 0])
 
 
 @dataclass(frozen=True)
@@ -41,10 +48,19 @@ class Member:
 
 
 @dataclass(frozen=True)
+class InMemory:
+    """Layer bytes v1reg makes itself (the empty tar of a history row without a layer)."""
+    data: bytes
+
+    def chunks(self):
+        yield self.data
+
+
+@dataclass(frozen=True)
 class V1Image:
     id: str
-    json: bytes        # the exact bytes PUT and hashed (§4.13.1)
-    layer: Member      # the layer tar (uncompressed, or gzip already)
+    json: bytes               # the exact bytes PUT and hashed (§4.13.1)
+    layer: Member | InMemory  # the layer tar (uncompressed, or gzip already)
 
 
 def spool(source: str, directory: str) -> str:
@@ -104,31 +120,56 @@ def _from_manifest(members: dict, ref: Reference) -> list[V1Image]:
     diff_ids = config.get("rootfs", {}).get("diff_ids", [])
     if not layers or len(diff_ids) != len(layers):
         raise CliError(f"image config lists {len(diff_ids)} layers, manifest {len(layers)}")
-    return synthesise(config_bytes, diff_ids, layers)
+    return history_chain(config_bytes, diff_ids, layers)
 
 
-def synthesise(config_bytes: bytes, diff_ids: list[str], layers: list[Member]) -> list[V1Image]:
-    """v1 images as docker 1.10+ pushed them (§0.3, §4.14): each lower layer gets its chain
-    ID and minimal JSON; the top image gets the config digest and a JSON made from the
-    config with `id`/`parent` added (keys sorted, compact: what Go's encoder writes)."""
-    images, parent, chain_id = [], None, None
-    for diff_id, layer in zip(diff_ids[:-1], layers[:-1]):
-        chain_id = diff_id if chain_id is None else _digest(f"{chain_id} {diff_id}".encode())
-        v1_id = chain_id.split(":", 1)[1]
-        text = f'{{"id":"{v1_id}","parent":"{parent}"}}' if parent else f'{{"id":"{v1_id}"}}'
-        images.append(V1Image(v1_id, text.encode(), layer))
-        parent = v1_id
-    top = {k: v for k, v in json.loads(config_bytes).items() if k not in CONFIG_ONLY_KEYS}
-    top["id"] = hashlib.sha256(config_bytes).hexdigest()
-    if parent:
-        top["parent"] = parent
-    text = json.dumps(top, sort_keys=True, separators=(",", ":"))
-    images.append(V1Image(top["id"], text.encode(), layers[-1]))
+def history_chain(config_bytes: bytes, diff_ids: list[str], layers: list) -> list[V1Image]:
+    """v1 images as a schema1 push writes them (v2-pull §4.4, §4.7), base first: one per
+    history row, each lower one with the row's `created`, `author`, `comment` and
+    `container_config.Cmd` (`[created_by]`); a row that added no layer is `throwaway` with
+    the empty tar as its layer. The top image's id is the config digest and its JSON the
+    config without `rootfs`/`history`, carrying the config's exact bytes (CARRY_KEY), which
+    the registry serves over v2 when they prove to be this chain's: `docker pull` and
+    `v1reg pull` then give the original image ID and history. A config whose history does
+    not match its layers gets one plain row per layer."""
+    config = json.loads(config_bytes)
+    rows = config.get("history")
+    if not (isinstance(rows, list) and all(isinstance(row, dict) for row in rows)
+            and len([row for row in rows if not _empty(row)]) == len(layers)):
+        rows = [{} for _ in layers]
+    remaining = iter(zip(diff_ids, layers))
+    images, parent = [], None
+    for number, row in enumerate(rows, start=1):
+        diff_id, layer = (None, InMemory(EMPTY_TAR_GZIP)) if _empty(row) else next(remaining)
+        if number == len(rows):
+            v1 = {k: v for k, v in config.items() if k not in CONFIG_ONLY_KEYS}
+            v1["id"] = hashlib.sha256(config_bytes).hexdigest()
+            v1[CARRY_KEY] = base64.b64encode(config_bytes).decode()
+        else:
+            v1 = _history_json(row)
+            v1["id"] = hashlib.sha256(json.dumps([parent, diff_id, row], sort_keys=True)
+                                      .encode()).hexdigest()
+        if parent:
+            v1["parent"] = parent
+        if _empty(row):
+            v1["throwaway"] = True
+        text = json.dumps(v1, sort_keys=True, separators=(",", ":"))
+        images.append(V1Image(v1["id"], text.encode(), layer))
+        parent = v1["id"]
     return images
 
 
-def _digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+def _empty(row: dict) -> bool:
+    return row.get("empty_layer") is True
+
+
+def _history_json(row: dict) -> dict:
+    """A lower v1 image's JSON from its history row, as docker's schema1 builder writes it."""
+    v1 = {key: row[key] for key in ("created", "author", "comment")
+          if isinstance(row.get(key), str) and row[key]}
+    if isinstance(row.get("created_by"), str) and row["created_by"]:
+        v1["container_config"] = {"Cmd": [row["created_by"]]}
+    return v1
 
 
 def _from_repositories(members: dict, ref: Reference) -> list[V1Image]:

@@ -1,16 +1,19 @@
 """`v1reg pull`: the docker 1.10+ pull sequence (spec §5.5) into a tarball `docker load`
 accepts: the legacy layout (`repositories`, `<id>/json`, `<id>/layer.tar`) plus
-`manifest.json` and an image config whose `diff_ids` are the layer tars' digests."""
+`manifest.json` and the image config the registry serves over v2 (v2.py: the same image ID
+as `docker pull`), or without v2 one built from the v1 JSON, whose `diff_ids` are the layer
+tars' digests."""
 import hashlib
 import io
 import json
 import os
+import sys
 import tarfile
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from . import layers, transfer
+from . import layers, transfer, v2
 from .errors import CliError
 from .progress import Progress
 from .reference import Reference
@@ -73,8 +76,30 @@ def pull(session: Session, ref: Reference, output, progress: Progress, *, jobs: 
             return diff_id
         diff_ids = list(pool.map(fetch, images))
         progress.finish()
-        write_archive(output, ref, images, diff_ids, work)
+        config, layered = _config(session, ref, images, diff_ids)
+        write_archive(output, ref, images, layered, config, work)
     return chain[-1]
+
+
+def _config(session: Session, ref: Reference, images: list[RemoteImage],
+            diff_ids: list[str]) -> tuple[bytes, list[RemoteImage]]:
+    """The image config and the images whose layers it lists: the registry's v2 config
+    (v2.py), whose layers are the images that are not `throwaway`; without one, the config
+    docker 1.10+ built from v1 JSON, with every image's layer."""
+    try:
+        config = v2.image_config(session, ref)
+    except CliError as error:
+        print(f"v1reg: warning: {error}; building the image config from the v1 JSON instead",
+              file=sys.stderr)
+        config = None
+    if config is None:
+        return image_config(images, diff_ids), images
+    layered = [(image, diff_id) for image, diff_id in zip(images, diff_ids)
+               if json.loads(image.json).get("throwaway") is not True]
+    if json.loads(config).get("rootfs", {}).get("diff_ids", []) != [d for _, d in layered]:
+        raise CliError(f"pull {ref}: the registry's v2 config lists other layers than the v1 "
+                       "images pulled (was the tag moved meanwhile?); pull again")
+    return config, [image for image, _ in layered]
 
 
 def image_config(images: list[RemoteImage], diff_ids: list[str]) -> bytes:
@@ -96,13 +121,13 @@ def _history(v1: dict) -> dict:
     return entry
 
 
-def write_archive(output, ref: Reference, images: list[RemoteImage], diff_ids: list[str],
-                  work: str) -> None:
-    config = image_config(images, diff_ids)
+def write_archive(output, ref: Reference, images: list[RemoteImage],
+                  layered: list[RemoteImage], config: bytes, work: str) -> None:
+    """Every image's legacy directory; `manifest.json` lists the `layered` ones."""
     config_name = hashlib.sha256(config).hexdigest() + ".json"
     repository, tag = f"{ref.registry.host}/{ref.name}", ref.tag or "latest"
     manifest = [{"Config": config_name, "RepoTags": [f"{repository}:{tag}"],
-                 "Layers": [f"{image.id}/layer.tar" for image in images]}]
+                 "Layers": [f"{image.id}/layer.tar" for image in layered]}]
     with tarfile.open(fileobj=output, mode="w|", format=tarfile.PAX_FORMAT) as tar:
         for image in images:
             _add_dir(tar, image.id)

@@ -77,8 +77,15 @@ class RegistryRequestHandler(ConnectionPolicy, ChaliceRequestHandler):
         # chalice local ignores Transfer-Encoding: chunked (docker streams layers that way)
         # and fails on a Content-Length that is not a number.
         body = read_body(self.headers, self.rfile)
-        headers = {k: v for k, v in self.headers.items() if k.lower() != "transfer-encoding"}
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in ("transfer-encoding", "accept", "x-forwarded-proto")}
         headers["Content-Length"] = str(len(body))
+        # docker sends one Accept line per media type; API Gateway hands the app all of them
+        # (multiValueHeaders), chalice local only the last: join them.
+        accept = self.headers.get_all("Accept")
+        if accept:
+            headers["Accept"] = ", ".join(accept)
+        headers["X-Forwarded-Proto"] = "http"        # API Gateway's says https
         return headers, body
 
     def _generic_handle(self):
@@ -110,8 +117,8 @@ class RegistryRequestHandler(ConnectionPolicy, ChaliceRequestHandler):
     def _send_http_response(self, code, headers, body):
         # A known path with another method never reaches Lambda on AWS, where infra/
         # answers it like an unknown route; locally the app would send Chalice's own
-        # 405 {"Code": ...} body.
-        if code == 405:
+        # 405 {"Code": "MethodNotAllowedError", ...} body (a 405 of the app's own passes).
+        if code == 405 and "MethodNotAllowedError" in str(body):
             code, headers, body = 404, dict(JSON), json.dumps({"error": "Not found"})
         return super()._send_http_response(code, headers, body)
 
@@ -120,7 +127,8 @@ class RegistryRequestHandler(ConnectionPolicy, ChaliceRequestHandler):
         if self.command != "HEAD":
             return super()._send_http_response_with_body(code, headers, body)
         self.send_response(code)
-        self.send_header("Content-Length", str(len(body)))
+        # The app may name the length of what GET would send (v2 blobs and manifests).
+        self.send_header("Content-Length", headers.pop("Content-Length", None) or str(len(body)))
         self._send_headers(headers)
 
     def _send_json(self, code, message, headers=None):
