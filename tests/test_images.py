@@ -322,6 +322,32 @@ def test_get_layer_2_7_redirects_to_presigned_s3_url_with_the_bytes(client):
     assert ranged.headers["Content-Range"] == f"bytes 1000-{len(layer) - 1}/{len(layer)}"
 
 
+@pytest.mark.parametrize("value", ["bytes=10-", "bytes=11-", "bytes=15-19", "Bytes = 10 - 20",
+                                   "bytes=" + "9" * 30 + "-", "bytes=" + "0" * 5000 + "10-"])
+def test_get_layer_4_17_range_from_the_end_or_past_it_is_416_without_a_body(client, value):
+    image = put_image(client.http, layer=b"0123456789")
+    response = client.http.get(f"/v1/images/{image.id}/layer", headers={"Range": value})
+    assert (response.status_code, response.body) == (416, b"")
+    assert response.headers["Content-Range"] == "bytes */10"
+    assert "Location" not in response.headers
+
+
+@pytest.mark.parametrize("value", ["bytes=9-", "bytes=0-", "bytes=3-100", "bytes=-5",
+                                   "bytes=0-1,20-30", "items=20-", "bytes=x-"])
+def test_get_layer_4_17_satisfiable_or_other_ranges_go_to_s3(client, value):
+    layer = b"0123456789"
+    image = put_image(client.http, layer=layer)
+    response = client.http.get(f"/v1/images/{image.id}/layer", headers={"Range": value})
+    assert response.status_code == 302
+    assert response.headers["X-Docker-Size"] == str(len(layer))
+
+
+def test_get_layer_4_17_any_range_of_an_empty_layer_is_416(client):
+    image = put_image(client.http, layer=b"")
+    response = client.http.get(f"/v1/images/{image.id}/layer", headers={"Range": "bytes=0-"})
+    assert (response.status_code, response.headers["Content-Range"]) == (416, "bytes */0")
+
+
 def test_get_layer_2_7_empty_layer_has_size_zero(client):
     image = put_image(client.http, layer=b"")
     response = client.http.get(f"/v1/images/{image.id}/layer")

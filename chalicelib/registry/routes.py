@@ -88,11 +88,14 @@ def complete_multipart_layer(image_id, scope):
 @image_route(blueprint, "/layer", ["GET"], READ, immutable=True)
 def get_image_layer(image_id, scope):
     image = images.readable_image(scope.namespace, image_id)
+    size = int(image.layer_size)
+    if images.starts_past_the_end(header("Range"), size):
+        return responses.empty(416, {"Content-Range": f"bytes */{size}"})
     # The bytes come from S3; the presigned URL carries its own authorisation (§4.18).
     return responses.empty(302, {
         "Location": images.layer_url(config.settings(), image),
         "Accept-Ranges": "bytes",
-        "X-Docker-Size": str(int(image.layer_size)),
+        "X-Docker-Size": str(size),
         "Cache-Control": "no-cache"})
 
 
