@@ -41,6 +41,13 @@ MATRIX = {
                         [401, 302, 404, 404, 302, 302, 401, 401]),
     "GET image ancestry": (route("GET", "/v1/images/{top}/ancestry"),
                            [401, 200, 404, 404, 200, 200, 401, 401]),
+    # §2.8: HEAD answers like GET
+    "HEAD image json": (route("HEAD", "/v1/images/{top}/json"),
+                        [401, 200, 404, 404, 200, 200, 401, 401]),
+    "HEAD image layer": (route("HEAD", "/v1/images/{top}/layer"),
+                         [401, 302, 404, 404, 302, 302, 401, 401]),
+    "HEAD image ancestry": (route("HEAD", "/v1/images/{top}/ancestry"),
+                            [401, 200, 404, 404, 200, 200, 401, 401]),
     # §3.4–3.6, §2.15–2.17, §2.20, §3.9 writes (guarded)
     # A credential that does not verify (expired, forged) is 401 on guarded routes too.
     "PUT repository": (route("PUT", "/v1/repositories/alice/app/", b'[]', JSON_HEADERS),

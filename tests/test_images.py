@@ -355,6 +355,29 @@ def test_get_layer_2_7_empty_layer_has_size_zero(client):
     assert requests.get(response.headers["Location"]).content == b""
 
 
+# ---- §2.8 HEAD: like GET ----
+
+VARYING = {"Expires", "Location"}        # a date, and a presigned URL signed per call
+
+
+@pytest.mark.parametrize("resource", ["json", "layer", "ancestry"])
+def test_head_2_8_answers_like_get_in_every_state(client, resource):
+    complete = put_image(client.http, layer=b"0123456789")
+    uploading = put_image(client.http, complete=False)
+    cases = [(complete.id, {}), (uploading.id, {}), (new_id(), {}), ("A" * 64, {}),
+             (complete.id, {"If-Modified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"}),
+             (complete.id, {"Range": "bytes=10-"}),
+             (complete.id, {"Authorization": "Token signature=forged"})]
+    for image_id, headers in cases:
+        path = f"/v1/images/{image_id}/{resource}"
+        get, head = client.http.get(path, headers=headers), client.http.head(path, headers=headers)
+        assert head.status_code == get.status_code, (path, headers)
+        assert {k: v for k, v in head.headers.items() if k not in VARYING} == \
+            {k: v for k, v in get.headers.items() if k not in VARYING}, (path, headers)
+        assert set(head.headers) & VARYING == set(get.headers) & VARYING
+    assert client.http.head(f"/v1/images/{complete.id}/{resource}").status_code in (200, 302)
+
+
 # ---- redirected upload (X-Registry-Upload: redirect) ----
 
 def start_redirect(client, image_id):

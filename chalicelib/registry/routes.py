@@ -24,6 +24,12 @@ def true():
     return responses.json_response(True)
 
 
+# HEAD answers exactly like GET (§2.8: Quay's client probes layers with it); the HTTP
+# server sends the headers only, Content-Length included (API Gateway; locally
+# infra/localstack/registry_handler.py).
+READS = ["GET", "HEAD"]
+
+
 # ---- ping and v2 probing (§2.1, §4.21) ----
 
 @route(blueprint, "/v1/_ping", ["GET"])
@@ -54,7 +60,7 @@ def put_image_json(image_id, scope):
     return true()
 
 
-@image_route(blueprint, "/json", ["GET"], READ, immutable=True)
+@image_route(blueprint, "/json", READS, READ, immutable=True)
 def get_image_json(image_id, scope):
     image = images.readable_image(scope.namespace, image_id)
     return responses.raw_json(image.json, headers={
@@ -85,7 +91,7 @@ def complete_multipart_layer(image_id, scope):
     return true()
 
 
-@image_route(blueprint, "/layer", ["GET"], READ, immutable=True)
+@image_route(blueprint, "/layer", READS, READ, immutable=True)
 def get_image_layer(image_id, scope):
     image = images.readable_image(scope.namespace, image_id)
     size = int(image.layer_size)
@@ -105,7 +111,7 @@ def put_image_checksum(image_id, scope):
     return true()
 
 
-@image_route(blueprint, "/ancestry", ["GET"], READ, immutable=True)
+@image_route(blueprint, "/ancestry", READS, READ, immutable=True)
 def get_image_ancestry(image_id, scope):
     return responses.raw_json(json.dumps(images.ancestry(scope.namespace, image_id)),
                               headers=responses.immutable())

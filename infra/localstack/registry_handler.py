@@ -119,8 +119,11 @@ class RegistryRequestHandler(ConnectionPolicy, ChaliceRequestHandler):
         # chalice local would write the body after HEAD's headers.
         if self.command != "HEAD":
             return super()._send_http_response_with_body(code, headers, body)
+        # The headers GET would have, Content-Length (in bytes) and Content-Type included.
         self.send_response(code)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(body.encode() if isinstance(body, str)
+                                                   else body)))
+        self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
         self._send_headers(headers)
 
     def _send_json(self, code, message, headers=None):
