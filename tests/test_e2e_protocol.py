@@ -69,3 +69,21 @@ def test_range_4_17_at_the_end_is_416_with_an_empty_body_over_http(stack, pushed
         wire.close()
     assert response.getheader("Content-Length") == "0"          # docker 1.x: EOF (§4.17)
     assert response.getheader("Content-Range") == f"bytes */{len(top.layer)}"
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:80", "127.0.0.1:1"])
+def test_endpoints_4_4_name_the_stack_whatever_host_header_arrives(stack, pushed, host):
+    for method, path, body in [("PUT", "/v1/repositories/admin/proto/", b"[]"),
+                               ("GET", "/v1/repositories/admin/proto/images", b""),
+                               ("PUT", "/v1/repositories/admin/proto/images", b"[]")]:
+        wire = connection(stack)
+        try:
+            wire.request(method, path, body=body, headers={
+                **auth(stack), "Host": host, "X-Docker-Token": "true",
+                "Content-Type": "application/json"})
+            response = wire.getresponse()
+            response.read()
+        finally:
+            wire.close()
+        assert response.status in (200, 204), path
+        assert response.getheader("X-Docker-Endpoints") == f"127.0.0.1:{stack.port}", path

@@ -16,7 +16,8 @@ def request():
 
 def index_headers(principal, name: str, access: str) -> dict:
     """`X-Docker-Endpoints` always; a token only when asked with `X-Docker-Token: true` (§4.1)."""
-    headers = {"X-Docker-Endpoints": image_lists.endpoints(request().headers.get("Host"))}
+    domain_name = (request().context or {}).get("domainName")
+    headers = {"X-Docker-Endpoints": image_lists.endpoints(domain_name)}
     if (request().headers.get("X-Docker-Token") or "").lower() == "true":
         token = callers.issue_token(principal, name, access)
         headers.update({"X-Docker-Token": token, "WWW-Authenticate": f"Token {token}"})
