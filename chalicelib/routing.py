@@ -6,7 +6,8 @@ starts from validated names and an authorized caller (spec §4.11, §4.12, §4.2
 
 registers the view on `/v1/repositories/{namespace}/{repository}/tags/{tag}` and on the
 library form `/v1/repositories/{namespace}/tags/{tag}`, and calls it with the validated
-`ns/repo` name and the caller allowed to `READ` it.
+`ns/repo` name and the caller allowed to `READ` it. With `deep=True` a name of three
+components (docker 1.8+ sends `a/b/c`, which v1 cannot hold) is routed too, to a 400.
 """
 import functools
 import logging
@@ -15,7 +16,7 @@ from chalice import Blueprint
 
 from . import names, responses
 from .auth import callers, gateway
-from .errors import ApiError
+from .errors import ApiError, bad_request
 
 ANY = ["*/*"]      # docker sends octet-stream, json and no Content-Type at all
 log = logging.getLogger(__name__)
@@ -45,10 +46,12 @@ def route(blueprint: Blueprint, path: str, methods: list[str], guarded: bool = F
 
 
 def repository_route(blueprint: Blueprint, suffix: str, methods: list[str],
-                     action: str | None, guarded: bool = False):
+                     action: str | None, guarded: bool = False, deep: bool = False):
     """`/v1/repositories/<ns>/<repo><suffix>` and its library form; the view gets
     `(name, principal, **params)`, a `tag` parameter validated. `action` None: the view
-    checks the caller itself."""
+    checks the caller itself. `deep`: `/v1/repositories/<a>/<b>/<c><suffix>` answers
+    400 "Invalid repository name" (§4.11; Chalice has no greedy parameter, and without a
+    route it would be a 404 "Not found")."""
     def register(view):
         @functools.wraps(view)
         def handler(namespace, repository=None, **params):
@@ -61,8 +64,15 @@ def repository_route(blueprint: Blueprint, suffix: str, methods: list[str],
         route(blueprint, "/v1/repositories/{namespace}/{repository}" + suffix, methods,
               guarded)(handler)
         route(blueprint, "/v1/repositories/{namespace}" + suffix, methods, guarded)(handler)
+        if deep:
+            route(blueprint, "/v1/repositories/{namespace}/{repository}/{component}" + suffix,
+                  methods, guarded)(_three_components)
         return view
     return register
+
+
+def _three_components(**_params):
+    raise bad_request("Invalid repository name")
 
 
 def image_route(blueprint: Blueprint, suffix: str, methods: list[str], action: str,

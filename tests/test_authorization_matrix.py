@@ -156,8 +156,9 @@ def test_matrix_covers_every_route_of_the_app():
                                    ("/tags/v2", "/tags/T")):
             path = path.replace(value, placeholder)
         return path.rstrip("/") or "/"
+    # Three-component names are a 400 before any credential check: tests/test_routes.py.
     routes = {(method, generic(path)) for path, methods in app.routes.items()
-              for method in methods}
+              for method in methods if "{component}" not in path}
     covered = {(method, generic(path)) for (method, path, _, _), _ in MATRIX.values()}
     assert routes - covered - credential_free == set()
 

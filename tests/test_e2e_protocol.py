@@ -1,6 +1,7 @@
 """Protocol details over real HTTP through the local stack (spec §2.8, §4.17): what the
 server writes on the wire, where the in-process client cannot tell."""
 import base64
+import json
 import http.client
 
 import pytest
@@ -87,3 +88,19 @@ def test_endpoints_4_4_name_the_stack_whatever_host_header_arrives(stack, pushed
             wire.close()
         assert response.status in (200, 204), path
         assert response.getheader("X-Docker-Endpoints") == f"127.0.0.1:{stack.port}", path
+
+
+def test_three_component_names_4_11_are_400_over_http(stack):
+    with pytest.raises(docker_v1.ProtocolError) as refused:
+        docker_v1.push(stack.url, "admin/b/c", docker_v1.chain([b"layer"]), auth=stack.admin)
+    assert refused.value.calls[-1].status == 400
+    assert refused.value.calls[-1].error == "Invalid repository name"
+    for path in ["/v1/repositories/admin/b/c/images", "/v1/repositories/admin/b/c/tags/latest"]:
+        wire = connection(stack)
+        try:
+            wire.request("GET", path, headers=auth(stack))
+            response = wire.getresponse()
+            assert (response.status, json.loads(response.read())) == (
+                400, {"error": "Invalid repository name"})
+        finally:
+            wire.close()

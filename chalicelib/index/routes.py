@@ -26,7 +26,7 @@ def index_headers(principal, name: str, access: str) -> dict:
 
 # ---- repositories and their image lists (§3.4–3.9, §2.20) ----
 
-@repository_route(blueprint, "", ["PUT"], WRITE, guarded=True)
+@repository_route(blueprint, "", ["PUT"], WRITE, guarded=True, deep=True)
 def put_repository(name, principal):
     image_lists.start_push(name, request().raw_body)
     return responses.json_response("", headers=index_headers(principal, name, WRITE))
@@ -38,13 +38,13 @@ def delete_repository(name, principal):
     return responses.json_response(True, headers=index_headers(principal, name, DELETE))
 
 
-@repository_route(blueprint, "/images", ["PUT"], WRITE, guarded=True)
+@repository_route(blueprint, "/images", ["PUT"], WRITE, guarded=True, deep=True)
 def put_repository_images(name, principal):
     image_lists.finish_push(name, request().raw_body)
     return responses.empty(204, index_headers(principal, name, WRITE))
 
 
-@repository_route(blueprint, "/images", ["GET"], READ)
+@repository_route(blueprint, "/images", ["GET"], READ, deep=True)
 def get_repository_images(name, principal):
     return responses.json_response(image_lists.image_list(name),
                                    headers=index_headers(principal, name, READ))

@@ -119,17 +119,17 @@ def get_image_ancestry(image_id, scope):
 
 # ---- tags and repository JSON (§2.13–2.19) ----
 
-@repository_route(blueprint, "/tags", ["GET"], READ)
+@repository_route(blueprint, "/tags", ["GET"], READ, deep=True)
 def get_tags(name, _reader):
     return responses.json_response(tags.list_tags(name))
 
 
-@repository_route(blueprint, "/tags/{tag}", ["GET"], READ)
+@repository_route(blueprint, "/tags/{tag}", ["GET"], READ, deep=True)
 def get_tag(name, _reader, tag):
     return responses.json_response(tags.get_tag(name, tag))
 
 
-@repository_route(blueprint, "/tags/{tag}", ["PUT"], WRITE, guarded=True)
+@repository_route(blueprint, "/tags/{tag}", ["PUT"], WRITE, guarded=True, deep=True)
 def put_tag(name, _writer, tag):
     tags.set_tag(name, tag, tags.parse_tag_body(body()), header("User-Agent"))
     return true()
