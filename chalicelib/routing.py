@@ -14,7 +14,7 @@ import logging
 
 from chalice import Blueprint
 
-from . import names, responses
+from . import faults, names, responses
 from .auth import callers, gateway
 from .errors import ApiError, bad_request
 
@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 def route(blueprint: Blueprint, path: str, methods: list[str], guarded: bool = False):
     """A Chalice route taking any body; `guarded` routes run the authorizer first. An
     unexpected exception is logged with its request id and answered
-    `500 {"error": "Internal server error"}` (§1.3), never Chalice's own body."""
+    `500 {"error": "Internal server error"}` (§1.3), never Chalice's own body; S3 or
+    DynamoDB busy or out of reach (faults.py) is `503` with Retry-After."""
     def register(view):
         @functools.wraps(view)
         def handler(*args, **kwargs):
@@ -33,11 +34,14 @@ def route(blueprint: Blueprint, path: str, methods: list[str], guarded: bool = F
                 return view(*args, **kwargs)
             except ApiError:
                 raise
-            except Exception:
+            except Exception as error:
                 request = blueprint.current_request
-                log.exception("Internal error in request %s (%s %s)",
-                              (request.context or {}).get("requestId"), request.method,
-                              (request.context or {}).get("path", request.path))
+                where = ((request.context or {}).get("requestId"), request.method,
+                         (request.context or {}).get("path", request.path))
+                if faults.transient(error):
+                    log.warning("AWS unavailable in request %s (%s %s): %r", *where, error)
+                    raise faults.unavailable()
+                log.exception("Internal error in request %s (%s %s)", *where)
                 raise ApiError(500, "Internal server error")
         blueprint.route(path, methods=methods, content_types=ANY,
                         authorizer=gateway.credentials if guarded else None)(handler)
