@@ -23,16 +23,21 @@ from local_stack import LocalStack      # noqa: E402
 
 ADMIN = ("benchadmin", "bench-password")
 WORDS = ["api", "web", "worker", "db", "cache", "proxy", "base", "tools", "build", "agent"]
-NAMESPACES = 40
+NAMESPACES = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
+              "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo",
+              "sierra", "tango", "uniform", "victor", "whiskey", "xray", "yankee", "zulu",
+              "acme", "build-bot", "ci", "data", "dev", "edge", "infra", "ml", "ops", "qa",
+              "sec", "team", "web", "library"]          # user names start with any letter
 FILLERS = 4
 
 
 def repository(number: int) -> str:
-    return f"team{number % NAMESPACES:02d}/{WORDS[number % len(WORDS)]}-{number:04d}"
+    namespace = NAMESPACES[number % len(NAMESPACES)]
+    return f"{namespace}/{WORDS[number % len(WORDS)]}-{number:04d}"
 
 
 QUERIES = {"exact name": repository(47), "name prefix": repository(47).split("-")[0],
-           "repository prefix": "tools-00", "namespace prefix": "team0", "one letter": "w",
+           "repository prefix": "tools-00", "namespace prefix": "de", "one letter": "w",
            "no match": "nothing-here", "empty term": ""}
 
 
