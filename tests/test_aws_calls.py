@@ -132,3 +132,23 @@ def test_get_layer_redirect_is_presigned_without_an_s3_call(client, pulled, reco
     response, made = get(client, pulled, "/v1/images/{top}/layer", "owner token", recorded)
     assert response.status_code == 302 and "X-Amz-Signature=" in response.headers["Location"]
     assert not [call for call in made if call[0] == "s3"]
+
+
+def test_search_queries_the_search_indexes_never_scans_and_stops_at_the_cap(
+        client, recorded, monkeypatch):
+    """GET /v1/search (§3.11) reads the matching records of the two search indexes, at most
+    MAX_MATCHES of each: its cost follows the matches, not the table."""
+    import json
+    from chalicelib.index import search
+    monkeypatch.setattr(search, "MAX_MATCHES", 5)
+    for name in [f"team/r{n}" for n in range(8)] + ["other/x", "zed/team-tools"]:
+        create_repository(client.http, name)
+    recorded.clear()
+    response = client.http.get("/v1/search?q=team&n=2")
+    answer = json.loads(response.body)
+    assert (answer["num_results"], answer["num_pages"]) == (5, 3)
+    assert [result["name"] for result in answer["results"]] == ["team/r0", "team/r1"]
+    made = [(op, name) for _, op, name in recorded]
+    assert [call for call in made if call[1] == "repositories"] == [
+        ("Query", "repositories"), ("Query", "repositories")]
+    assert "Scan" not in {op for op, _ in made}
