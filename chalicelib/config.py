@@ -18,7 +18,7 @@ class Settings:
     presign_endpoint: str | None  # where presigned URLs point; None: aws_endpoint
     inline_layer_limit: int       # bytes; 0 means no limit (local stack)
     presign_seconds: int
-    endpoints: str | None         # X-Docker-Endpoints value; None: the request's Host
+    endpoints: str | None         # X-Docker-Endpoints value; None: the API's domain name
     bcrypt_rounds: int
     token_secret: str | None      # comma-separated keys: the first signs, all verify
     token_secret_id: str | None   # Secrets Manager id whose SecretString holds those keys

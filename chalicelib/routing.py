@@ -6,17 +6,17 @@ starts from validated names and an authorized caller (spec §4.11, §4.12, §4.2
 
 registers the view on `/v1/repositories/{namespace}/{repository}/tags/{tag}` and on the
 library form `/v1/repositories/{namespace}/tags/{tag}`, and calls it with the validated
-`ns/repo` name and the caller allowed to `READ` it.
+`ns/repo` name and the caller allowed to `READ` it. With `deep=True` a name of three
+components (docker 1.8+ sends `a/b/c`, which v1 cannot hold) is routed too, to a 400.
 """
 import functools
 import logging
 
 from chalice import Blueprint
 
-from . import names, responses
-from .errors import not_found
+from . import faults, names, responses
 from .auth import callers, gateway
-from .errors import ApiError
+from .errors import ApiError, bad_request, not_found
 
 ANY = ["*/*"]      # docker sends octet-stream, json and no Content-Type at all
 log = logging.getLogger(__name__)
@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 def route(blueprint: Blueprint, path: str, methods: list[str], guarded: bool = False):
     """A Chalice route taking any body; `guarded` routes run the authorizer first. An
     unexpected exception is logged with its request id and answered
-    `500 {"error": "Internal server error"}` (§1.3), never Chalice's own body."""
+    `500 {"error": "Internal server error"}` (§1.3), never Chalice's own body; S3 or
+    DynamoDB busy or out of reach (faults.py) is `503` with Retry-After."""
     def register(view):
         @functools.wraps(view)
         def handler(*args, **kwargs):
@@ -33,11 +34,14 @@ def route(blueprint: Blueprint, path: str, methods: list[str], guarded: bool = F
                 return view(*args, **kwargs)
             except ApiError:
                 raise
-            except Exception:
+            except Exception as error:
                 request = blueprint.current_request
-                log.exception("Internal error in request %s (%s %s)",
-                              (request.context or {}).get("requestId"), request.method,
-                              (request.context or {}).get("path", request.path))
+                where = ((request.context or {}).get("requestId"), request.method,
+                         (request.context or {}).get("path", request.path))
+                if faults.transient(error):
+                    log.warning("AWS unavailable in request %s (%s %s): %r", *where, error)
+                    raise faults.unavailable()
+                log.exception("Internal error in request %s (%s %s)", *where)
                 raise ApiError(500, "Internal server error")
         blueprint.route(path, methods=methods, content_types=ANY,
                         authorizer=gateway.credentials if guarded else None)(handler)
@@ -46,10 +50,12 @@ def route(blueprint: Blueprint, path: str, methods: list[str], guarded: bool = F
 
 
 def repository_route(blueprint: Blueprint, suffix: str, methods: list[str],
-                     action: str | None, guarded: bool = False):
+                     action: str | None, guarded: bool = False, deep: bool = False):
     """`/v1/repositories/<ns>/<repo><suffix>` and its library form; the view gets
     `(name, principal, **params)`, a `tag` parameter validated. `action` None: the view
-    checks the caller itself."""
+    checks the caller itself. `deep`: `/v1/repositories/<a>/<b>/<c><suffix>` answers
+    400 "Invalid repository name" (§4.11; Chalice has no greedy parameter, and without a
+    route it would be a 404 "Not found")."""
     def register(view):
         @functools.wraps(view)
         def handler(namespace, repository=None, **params):
@@ -62,8 +68,15 @@ def repository_route(blueprint: Blueprint, suffix: str, methods: list[str],
         route(blueprint, "/v1/repositories/{namespace}/{repository}" + suffix, methods,
               guarded)(handler)
         route(blueprint, "/v1/repositories/{namespace}" + suffix, methods, guarded)(handler)
+        if deep:
+            route(blueprint, "/v1/repositories/{namespace}/{repository}/{component}" + suffix,
+                  methods, guarded)(_three_components)
         return view
     return register
+
+
+def _three_components(**_params):
+    raise bad_request("Invalid repository name")
 
 
 def image_route(blueprint: Blueprint, suffix: str, methods: list[str], action: str,

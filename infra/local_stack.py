@@ -133,6 +133,9 @@ def main(argv=None) -> None:
     s3 = serve_s3(args, S3Gateway(moto, credentials, settings.region, settings.bucket))
     os.environ["REGISTRY_PRESIGN_ENDPOINT"] = url(public_host, s3.server_address[1])
     registry = serving(registry_server(app, config, args.host, args.port, args.read_timeout))
+    # X-Docker-Endpoints: where clients reach the registry (never their own Host header).
+    os.environ.setdefault("REGISTRY_ENDPOINTS", url(public_host, registry.server_address[1])
+                          .removeprefix("http://"))
 
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):     # also when started with SIGINT ignored

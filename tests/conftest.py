@@ -17,6 +17,7 @@ TEST_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1", "REGISTRY_TABLE_PREFIX": "test",
     "REGISTRY_BUCKET": "test-layers", "REGISTRY_INLINE_LAYER_LIMIT": "0",
     "REGISTRY_BCRYPT_ROUNDS": "4", "REGISTRY_TOKEN_SECRET": "test-key-1,test-key-0",
+    "REGISTRY_ENDPOINTS": "registry.example:5000",
 }
 ADMIN = ("admin", "admin-password")      # created per test (and per stack) by the fixtures
 

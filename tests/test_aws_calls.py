@@ -250,3 +250,23 @@ def test_v2_reads_make_only_the_minimum_aws_calls(client, v2_pulled, recorded, c
                           for service, op, name in recorded]
         expected[endpoint] = auth_reads[caller] + data_reads
     assert made == expected
+
+
+def test_search_queries_the_search_indexes_never_scans_and_stops_at_the_cap(
+        client, recorded, monkeypatch):
+    """GET /v1/search (§3.11) reads the matching records of the two search indexes, at most
+    MAX_MATCHES of each: its cost follows the matches, not the table."""
+    import json
+    from chalicelib.index import search
+    monkeypatch.setattr(search, "MAX_MATCHES", 5)
+    for name in [f"team/r{n}" for n in range(8)] + ["other/x", "zed/team-tools"]:
+        create_repository(client.http, name)
+    recorded.clear()
+    response = client.http.get("/v1/search?q=team&n=2")
+    answer = json.loads(response.body)
+    assert (answer["num_results"], answer["num_pages"]) == (5, 3)
+    assert [result["name"] for result in answer["results"]] == ["team/r0", "team/r1"]
+    made = [(op, name) for _, op, name in recorded]
+    assert [call for call in made if call[1] == "repositories"] == [
+        ("Query", "repositories"), ("Query", "repositories")]
+    assert "Scan" not in {op for op, _ in made}

@@ -113,6 +113,31 @@ def test_image_json_with_a_bad_parent_2_3(client, aws, seeded):
     check_all(client, aws, [("PUT", f"/v1/images/{image_id}/json", body) for body in bodies])
 
 
+# Read routes take credentials in the handler (no authorizer): a Basic value that is not
+# ASCII, or whose decoded bytes are not UTF-8, is a 401 like any credential that does not
+# verify (§5.8), never a 500.
+NON_ASCII_BASIC = ["Basic \u00e9\u00e9\u00e9\u00e9", "Basic \u00c3\u00a9t\u00c3\u00a9",
+                   "Basic " + base64.b64encode("\u00fc:pw".encode("latin-1")).decode(),
+                   "Basic " + base64.b64encode(b"\xff\xfe:\x80").decode(), "Basic \u2603"]
+READ_ROUTES = ["/v1/repositories/ns/repo/images", "/v1/repositories/ns/repo/tags",
+               "/v1/repositories/ns/repo/tags/latest", "/v1/repositories/ns/repo/json",
+               "/v1/repositories/ns/repo/properties", "/v1/users/", "/v1/search?q=repo"]
+
+
+def test_non_ascii_basic_credentials_on_read_routes_are_401_json(client, aws, seeded):
+    before = stored_state(aws)
+    paths = READ_ROUTES + [f"/v1/images/{seeded.id}/{resource}"
+                           for resource in ("json", "layer", "ancestry")]
+    answers = {(path, header): client.http.get(path, headers={"Authorization": header})
+               for path in paths for header in NON_ASCII_BASIC}
+    assert {key: (response.status_code, json.loads(response.body)) for key, response
+            in answers.items()} == {key: (401, {"error": "Malformed Basic credentials"})
+                                    for key in answers}
+    assert all(response.headers["WWW-Authenticate"] == 'Basic realm="auth required",Token'
+               for response in answers.values())
+    assert stored_state(aws) == before
+
+
 def test_tag_pointing_at_a_missing_image_2_15(client, aws, seeded):
     body = json.dumps(new_id()).encode()
     check_all(client, aws, [("PUT", "/v1/repositories/ns/repo/tags/other", body),

@@ -322,11 +322,60 @@ def test_get_layer_2_7_redirects_to_presigned_s3_url_with_the_bytes(client):
     assert ranged.headers["Content-Range"] == f"bytes 1000-{len(layer) - 1}/{len(layer)}"
 
 
+@pytest.mark.parametrize("value", ["bytes=10-", "bytes=11-", "bytes=15-19", "Bytes = 10 - 20",
+                                   "bytes=" + "9" * 30 + "-", "bytes=" + "0" * 5000 + "10-"])
+def test_get_layer_4_17_range_from_the_end_or_past_it_is_416_without_a_body(client, value):
+    image = put_image(client.http, layer=b"0123456789")
+    response = client.http.get(f"/v1/images/{image.id}/layer", headers={"Range": value})
+    assert (response.status_code, response.body) == (416, b"")
+    assert response.headers["Content-Range"] == "bytes */10"
+    assert "Location" not in response.headers
+
+
+@pytest.mark.parametrize("value", ["bytes=9-", "bytes=0-", "bytes=3-100", "bytes=-5",
+                                   "bytes=0-1,20-30", "items=20-", "bytes=x-"])
+def test_get_layer_4_17_satisfiable_or_other_ranges_go_to_s3(client, value):
+    layer = b"0123456789"
+    image = put_image(client.http, layer=layer)
+    response = client.http.get(f"/v1/images/{image.id}/layer", headers={"Range": value})
+    assert response.status_code == 302
+    assert response.headers["X-Docker-Size"] == str(len(layer))
+
+
+def test_get_layer_4_17_any_range_of_an_empty_layer_is_416(client):
+    image = put_image(client.http, layer=b"")
+    response = client.http.get(f"/v1/images/{image.id}/layer", headers={"Range": "bytes=0-"})
+    assert (response.status_code, response.headers["Content-Range"]) == (416, "bytes */0")
+
+
 def test_get_layer_2_7_empty_layer_has_size_zero(client):
     image = put_image(client.http, layer=b"")
     response = client.http.get(f"/v1/images/{image.id}/layer")
     assert response.headers["X-Docker-Size"] == "0"
     assert requests.get(response.headers["Location"]).content == b""
+
+
+# ---- §2.8 HEAD: like GET ----
+
+VARYING = {"Expires", "Location"}        # a date, and a presigned URL signed per call
+
+
+@pytest.mark.parametrize("resource", ["json", "layer", "ancestry"])
+def test_head_2_8_answers_like_get_in_every_state(client, resource):
+    complete = put_image(client.http, layer=b"0123456789")
+    uploading = put_image(client.http, complete=False)
+    cases = [(complete.id, {}), (uploading.id, {}), (new_id(), {}), ("A" * 64, {}),
+             (complete.id, {"If-Modified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"}),
+             (complete.id, {"Range": "bytes=10-"}),
+             (complete.id, {"Authorization": "Token signature=forged"})]
+    for image_id, headers in cases:
+        path = f"/v1/images/{image_id}/{resource}"
+        get, head = client.http.get(path, headers=headers), client.http.head(path, headers=headers)
+        assert head.status_code == get.status_code, (path, headers)
+        assert {k: v for k, v in head.headers.items() if k not in VARYING} == \
+            {k: v for k, v in get.headers.items() if k not in VARYING}, (path, headers)
+        assert set(head.headers) & VARYING == set(get.headers) & VARYING
+    assert client.http.head(f"/v1/images/{complete.id}/{resource}").status_code in (200, 302)
 
 
 # ---- redirected upload (X-Registry-Upload: redirect) ----

@@ -83,7 +83,8 @@ def model_table(model) -> dict:
             "definitions": definitions,
             "indexes": {index["index_name"]: (
                 {(k["AttributeName"], k["KeyType"]) for k in index["key_schema"]},
-                index["projection"]["ProjectionType"])
+                index["projection"]["ProjectionType"],
+                frozenset(index["projection"].get("NonKeyAttributes", [])))
                 for index in schema["global_secondary_indexes"]},
             "local_indexes": [index["index_name"] for index in schema["local_secondary_indexes"]]}
 
@@ -94,7 +95,8 @@ def template_table(properties: dict) -> dict:
                             for d in properties["AttributeDefinitions"]},
             "indexes": {index["IndexName"]: (
                 {(k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]},
-                index["Projection"]["ProjectionType"])
+                index["Projection"]["ProjectionType"],
+                frozenset(index["Projection"].get("NonKeyAttributes", [])))
                 for index in properties.get("GlobalSecondaryIndexes", [])},
             "local_indexes": [i["IndexName"] for i in properties.get("LocalSecondaryIndexes", [])]}
 

@@ -142,7 +142,8 @@ def test_new_upload_aborts_the_unfinished_multipart_upload_4_20(http, aws):
     assert open_uploads(aws) == []
 
 
-@pytest.mark.parametrize("size", [None, "", "0", "-5", "12abc", str(5 * 1024 ** 4 + 1)])
+@pytest.mark.parametrize("size", [None, "", "0", "-5", "12abc", str(5 * 1024 ** 4 + 1),
+                                  "\u00b2", "\u0661\u0662", "1_000", " 5", "+5", "5.0"])
 def test_multipart_layer_size_must_be_a_byte_count(http, size):
     image_id, _ = new_image(http)
     headers = {"X-Registry-Upload": "multipart"}
@@ -151,6 +152,21 @@ def test_multipart_layer_size_must_be_a_byte_count(http, size):
     response = http.put(f"/v1/images/{image_id}/layer", body=b"", headers=headers)
     assert response.status_code == 400
     assert "X-Registry-Layer-Size" in error_of(response)[1]
+
+
+def test_multipart_completion_with_an_empty_etag_is_400_and_changes_nothing(http, aws):
+    from helpers import stored_state
+    image_id, body = new_image(http)
+    layer = os.urandom(100)
+    plan = json.loads(start(http, image_id, len(layer)).body)
+    parts = upload_parts(plan, layer)
+    before = stored_state(aws)
+    for etag in ("", None, 5):
+        response = complete(http, image_id, plan["upload_id"], [{"number": 1, "etag": etag}])
+        assert error_of(response)[0] == 400, etag
+    assert stored_state(aws) == before
+    assert complete(http, image_id, plan["upload_id"], parts).body == b"true"
+    assert put_checksum(http, image_id, payload_checksum(body, layer)).body == b"true"
 
 
 def test_multipart_plan_keeps_to_1000_parts(http):

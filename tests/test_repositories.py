@@ -10,7 +10,8 @@ from helpers import JSON_HEADERS, create_repository, error_of, new_id, put_image
 TOKEN = re.compile(r'signature=[0-9a-f]+,repository="(?P<repository>[^"]+)",access=(?P<access>\w+)'
                    r'(,\w+=[^,"]*)*')     # §4.2's pairs first; further pairs are ours
 WANT_TOKEN = {"X-Docker-Token": "true"}
-HOST = {"Host": "registry.example:5000"}
+HOST = {"Host": "attacker.example"}          # never echoed (§4.4)
+ENDPOINTS = "registry.example:5000"          # REGISTRY_ENDPOINTS of the tests (conftest.py)
 
 
 def put_repository(http, name, images=(), headers=None):
@@ -37,7 +38,7 @@ def test_put_repository_3_4_endpoints_and_token_only_when_asked(client):
     ids = [new_id(), new_id()]
     plain = put_repository(client.http, "ns/repo", ids)
     assert plain.status_code == 200
-    assert plain.headers["X-Docker-Endpoints"] == "registry.example:5000"
+    assert plain.headers["X-Docker-Endpoints"] == ENDPOINTS
     assert "X-Docker-Token" not in plain.headers and "WWW-Authenticate" not in plain.headers
     asked = put_repository(client.http, "ns/repo", ids, WANT_TOKEN)
     assert asked.status_code == 200
@@ -80,7 +81,7 @@ def test_get_images_3_7_lists_announced_images_with_read_token(client):
     assert response.status_code == 200
     listed = json.loads(response.body)
     assert sorted(listed, key=lambda e: e["id"]) == [{"id": i, "checksum": ""} for i in sorted(ids)]
-    assert response.headers["X-Docker-Endpoints"] == "registry.example:5000"
+    assert response.headers["X-Docker-Endpoints"] == ENDPOINTS
     assert_token(response, "ns/repo", "read")
     assert "X-Docker-Token" not in client.http.get("/v1/repositories/ns/repo/images").headers
 
@@ -122,6 +123,45 @@ def test_put_images_3_6_invalid_json_is_400(client):
     put_repository(client.http, "ns/repo")
     response = finish_push(client.http, "ns/repo", b"[")
     assert (response.status_code, error_of(response)) == (400, "Invalid JSON")
+
+
+# ---- §4.4 X-Docker-Endpoints: configured, else the API's domain; never the Host header ----
+
+INDEX_CALLS = [("PUT", "/v1/repositories/ns/repo/", b"[]"),
+               ("GET", "/v1/repositories/ns/repo/images", b""),
+               ("PUT", "/v1/repositories/ns/repo/images", b"[]"),
+               ("DELETE", "/v1/repositories/ns/repo/", b"")]
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "127.0.0.1:1", "a, b", ""])
+def test_endpoints_4_4_are_the_configured_host_whatever_host_the_client_sends(client, host):
+    for method, path, body in INDEX_CALLS:
+        response = client.http.request(method, path, body=body,
+                                       headers={**JSON_HEADERS, "Host": host})
+        assert response.status_code in (200, 204), (path, response.body)
+        assert response.headers["X-Docker-Endpoints"] == ENDPOINTS, path
+
+
+def test_endpoints_4_4_unconfigured_are_the_domain_api_gateway_received_the_request_on(
+        client, env):
+    import gateway
+    from conftest import basic, ADMIN
+    env.delenv("REGISTRY_ENDPOINTS")
+    for method, path, body in INDEX_CALLS:
+        answer = gateway.request(method, path, {**JSON_HEADERS, "Host": "attacker.example",
+                                                "Authorization": basic(*ADMIN)}, body,
+                                 authorizer={"scheme": "header"} if method != "GET" else None,
+                                 domain_name="registry.example.com")
+        assert answer.status_code in (200, 204), (path, answer.body)
+        assert answer.headers["X-Docker-Endpoints"] == "registry.example.com", path
+
+
+def test_endpoints_4_4_configured_win_over_the_domain_name(client):
+    import gateway
+    from conftest import basic, ADMIN
+    answer = gateway.request("GET", "/v1/repositories/ns/repo/images",
+                             {"Authorization": basic(*ADMIN)}, domain_name="other.example.com")
+    assert answer.headers["X-Docker-Endpoints"] == ENDPOINTS
 
 
 # ---- §4.1: tokens only on Index calls, never on registry routes ----

@@ -1,5 +1,6 @@
-"""`GET /v1/search` (spec §3.11, §5.6): the JSON shape, paging, and only repositories
-the caller may read."""
+"""`GET /v1/search` (spec §3.11, §5.6): the JSON shape, paging, prefixes of the name or of
+the repository part, only repositories the caller may read, and reads bounded by the
+matches (the search indexes), never the whole table."""
 import json
 
 import pytest
@@ -62,7 +63,13 @@ def test_search_3_11_empty_query_lists_everything_readable(client):
 @pytest.mark.parametrize("query, message", [("q=a&n=0", "n must be 1 to 100"),
                                             ("q=a&n=101", "n must be 1 to 100"),
                                             ("q=a&n=ten", "n must be an integer"),
-                                            ("q=a&page=0", "page must be at least 1")])
+                                            ("q=a&page=0", "page must be 1 to 500"),
+                                            ("q=a&page=501", "page must be 1 to 500"),
+                                            ("q=a&page=" + "9" * 5000, "page must be 1 to 500"),
+                                            ("q=a&n=%D9%A1%D9%A0", "n must be an integer"),
+                                            ("q=a&n=1_0", "n must be an integer"),
+                                            ("q=a&n=%C2%B2", "n must be an integer"),
+                                            ("q=a&n=-1", "n must be an integer")])
 def test_search_3_11_bad_paging_is_400(client, query, message):
     response = client.http.get(f"/v1/search?{query}")
     assert (response.status_code, error_of(response)) == (400, message)
@@ -70,15 +77,15 @@ def test_search_3_11_bad_paging_is_400(client, query, message):
 
 def test_search_private_repositories_only_for_who_may_read_them(anonymous_client, admin, aws):
     world = build(anonymous_client, aws, private=True)
-    start_push(world.callers["owner"], "alice/public-app", [])
+    start_push(world.callers["owner"], "alice/app-public", [])
     seen = {role: names(search(world.callers[role], "q=app"))
             for role in ("anonymous", "owner", "other user", "admin", "read token")}
     assert seen == {
-        "anonymous": ["alice/public-app"],
-        "owner": ["alice/app", "alice/public-app"],
-        "other user": ["alice/public-app"],
-        "admin": ["alice/app", "alice/public-app"],
-        "read token": ["alice/app", "alice/public-app"],      # alice's own token
+        "anonymous": ["alice/app-public"],
+        "owner": ["alice/app", "alice/app-public"],
+        "other user": ["alice/app-public"],
+        "admin": ["alice/app", "alice/app-public"],
+        "read token": ["alice/app", "alice/app-public"],      # alice's own token
     }
     assert search(world.callers["anonymous"], "q=app")["num_results"] == 1
 
@@ -92,3 +99,77 @@ def test_search_follows_a_visibility_change(anonymous_client):
     assert names(search(anonymous, "q=tool")) == ["carol/tool"]
     set_access(carol, "carol/tool", "private")
     assert names(search(anonymous, "q=tool")) == []
+
+
+NAMES = ["team/web", "team/web-tools", "library/web", "other/webby", "other/my-web", "weber/x",
+         "team/api"]
+
+
+@pytest.mark.parametrize("query, found", [
+    ("q=web", ["web", "other/webby", "team/web", "team/web-tools", "weber/x"]),   # by name
+    ("q=team/we", ["team/web", "team/web-tools"]),
+    ("q=team/web-tools", ["team/web-tools"]),
+    ("q=library/web", ["web", "other/webby", "team/web", "team/web-tools", "weber/x"]),
+    ("q=TEAM/Web", ["team/web", "team/web-tools"]),
+    ("q=my-web", ["other/my-web"]),
+    ("q=team", ["team/api", "team/web", "team/web-tools"]),
+    ("q=%20team/api%20", ["team/api"]),
+    ("q=eb", []), ("q=team/eb", []), ("q=zzz", [])])
+def test_search_3_11_prefix_of_the_name_or_of_the_repository_part(client, query, found):
+    for name in NAMES:
+        start_push(client.http, name, [])
+    assert names(search(client.http, query)) == found
+
+
+@pytest.mark.parametrize("term", ["%C3%A9", "a%20b", "%25", "*", "%00", "a" * 300, "%2F",
+                                  "..%2F..", "%FF%FE", "' OR 1=1"])
+def test_search_terms_no_name_can_hold_answer_empty(client, term):
+    answer = search(client.http, f"q={term}")
+    assert (answer["num_results"], answer["results"]) == (0, [])
+
+
+def test_search_reads_only_the_matching_records_never_the_table(client, monkeypatch):
+    """A search is a `begins_with` Query of the search indexes (on AWS its cost follows the
+    matches, not the table): no Scan, and the items read are the matches."""
+    import botocore.client
+    for number in range(40):
+        start_push(client.http, f"filler/other-{number}", [])
+    for number in range(3):
+        start_push(client.http, f"team/app-{number}", [])
+    calls, real = [], botocore.client.BaseClient._make_api_call
+
+    def recording(client_, operation, params):
+        answer = real(client_, operation, params)
+        if client_.meta.service_model.service_name == "dynamodb":
+            calls.append((operation, params.get("IndexName"), answer.get("Count")))
+        return answer
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    assert names(search(client.http, "q=app")) == ["team/app-0", "team/app-1", "team/app-2"]
+    searches = [call for call in calls if call[0] in ("Scan", "Query")]
+    assert {(operation, index) for operation, index, _ in searches} == {
+        ("Query", "by-name"), ("Query", "by-part")}
+    assert sum(count for _, _, count in searches) == 3
+
+
+def test_search_counts_and_pages_through_at_most_max_matches(client, monkeypatch):
+    from chalicelib.index import search as searching
+    monkeypatch.setattr(searching, "MAX_MATCHES", 5)
+    for number in range(8):
+        start_push(client.http, f"team/app-{number}", [])
+    answer = search(client.http, "q=app&n=2&page=3")
+    assert (answer["num_results"], answer["num_pages"]) == (5, 3)
+    assert names(answer) == ["team/app-4"]
+    assert search(client.http, "q=&n=100")["num_results"] == 5
+    response = client.http.get("/v1/search?q=app&page=6")
+    assert (response.status_code, error_of(response)) == (400, "page must be 1 to 5")
+
+
+def test_search_finds_a_repository_by_its_part_after_its_visibility_and_delete(
+        client, anonymous_client):
+    start_push(client.http, "team/tool", [])
+    set_access(client.http, "team/tool", "private")
+    anonymous = As(anonymous_client.http, None)
+    assert names(search(anonymous, "q=tool")) == []
+    assert names(search(client.http, "q=tool")) == ["team/tool"]
+    assert client.http.delete("/v1/repositories/team/tool/").status_code == 200
+    assert names(search(client.http, "q=tool")) == []

@@ -9,9 +9,15 @@ from ..store.models import RepositoryImage
 from . import repositories
 
 
-def endpoints(host_header: str | None) -> str:
-    """`X-Docker-Endpoints`: the configured public host, else the Host the client used."""
-    return config.settings().endpoints or host_header or "localhost"
+def endpoints(domain_name: str | None) -> str:
+    """`X-Docker-Endpoints` (§4.4): the configured public host, else the domain name API
+    Gateway received the request on (it names the custom domain that matched). Never the
+    Host header: any client can send one, and a response naming its host would send the
+    next client's registry calls, with its token, there."""
+    found = config.settings().endpoints or domain_name
+    if not found:
+        raise RuntimeError("X-Docker-Endpoints unknown: set REGISTRY_ENDPOINTS")
+    return found
 
 
 def parse(body: bytes) -> list[dict]:

@@ -16,7 +16,8 @@ def request():
 
 def index_headers(principal, name: str, access: str) -> dict:
     """`X-Docker-Endpoints` always; a token only when asked with `X-Docker-Token: true` (§4.1)."""
-    headers = {"X-Docker-Endpoints": image_lists.endpoints(request().headers.get("Host"))}
+    domain_name = (request().context or {}).get("domainName")
+    headers = {"X-Docker-Endpoints": image_lists.endpoints(domain_name)}
     if (request().headers.get("X-Docker-Token") or "").lower() == "true":
         token = callers.issue_token(principal, name, access)
         headers.update({"X-Docker-Token": token, "WWW-Authenticate": f"Token {token}"})
@@ -25,7 +26,7 @@ def index_headers(principal, name: str, access: str) -> dict:
 
 # ---- repositories and their image lists (§3.4–3.9, §2.20) ----
 
-@repository_route(blueprint, "", ["PUT"], WRITE, guarded=True)
+@repository_route(blueprint, "", ["PUT"], WRITE, guarded=True, deep=True)
 def put_repository(name, principal):
     image_lists.start_push(name, request().raw_body)
     return responses.json_response("", headers=index_headers(principal, name, WRITE))
@@ -37,13 +38,13 @@ def delete_repository(name, principal):
     return responses.json_response(True, headers=index_headers(principal, name, DELETE))
 
 
-@repository_route(blueprint, "/images", ["PUT"], WRITE, guarded=True)
+@repository_route(blueprint, "/images", ["PUT"], WRITE, guarded=True, deep=True)
 def put_repository_images(name, principal):
     image_lists.finish_push(name, request().raw_body)
     return responses.empty(204, index_headers(principal, name, WRITE))
 
 
-@repository_route(blueprint, "/images", ["GET"], READ)
+@repository_route(blueprint, "/images", ["GET"], READ, deep=True)
 def get_repository_images(name, principal):
     return responses.json_response(image_lists.image_list(name),
                                    headers=index_headers(principal, name, READ))

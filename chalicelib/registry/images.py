@@ -1,5 +1,7 @@
 """Reads of complete images of a namespace: JSON, layer URL, ancestry (spec §2.6, §2.7,
-§2.9, §4.15)."""
+§2.9, §4.15, §4.17)."""
+import re
+
 from ..config import Settings
 from ..errors import ApiError, bad_request, not_found
 from ..store import s3
@@ -35,6 +37,20 @@ def readable_image(namespace: str, image_id: str) -> Image:
 
 def layer_url(settings: Settings, image: Image) -> str:
     return s3.presigned_get(settings, image.blob_digest)
+
+
+FIRST_BYTE = re.compile(r"\s*bytes\s*=\s*([0-9]+)\s*-\s*[0-9]*\s*", re.IGNORECASE)
+
+
+def starts_past_the_end(range_header: str | None, size: int) -> bool:
+    """Whether a single-range `Range: bytes=a-[b]` starts at or past the end of a layer of
+    `size` bytes (§4.17: 416, answered from the stored size instead of S3's XML). Any other
+    Range goes to S3 with the redirect."""
+    found = FIRST_BYTE.fullmatch(range_header or "")
+    if found is None:
+        return False
+    first = found[1].lstrip("0") or "0"
+    return len(first) > len(str(size)) or int(first) >= size
 
 
 def ancestry(namespace: str, image_id: str) -> list[str]:

@@ -24,6 +24,12 @@ def true():
     return responses.json_response(True)
 
 
+# HEAD answers exactly like GET (§2.8: Quay's client probes layers with it); the HTTP
+# server sends the headers only, Content-Length included (API Gateway; locally
+# infra/localstack/registry_handler.py).
+READS = ["GET", "HEAD"]
+
+
 # ---- ping (§2.1; /v2 is chalicelib/v2) ----
 
 @route(blueprint, "/v1/_ping", ["GET"])
@@ -49,7 +55,7 @@ def put_image_json(image_id, scope):
     return true()
 
 
-@image_route(blueprint, "/json", ["GET"], READ, immutable=True)
+@image_route(blueprint, "/json", READS, READ, immutable=True)
 def get_image_json(image_id, scope):
     image = images.readable_image(scope.namespace, image_id)
     return responses.raw_json(image.json, headers={
@@ -80,14 +86,17 @@ def complete_multipart_layer(image_id, scope):
     return true()
 
 
-@image_route(blueprint, "/layer", ["GET"], READ, immutable=True)
+@image_route(blueprint, "/layer", READS, READ, immutable=True)
 def get_image_layer(image_id, scope):
     image = images.readable_image(scope.namespace, image_id)
+    size = int(image.layer_size)
+    if images.starts_past_the_end(header("Range"), size):
+        return responses.empty(416, {"Content-Range": f"bytes */{size}"})
     # The bytes come from S3; the presigned URL carries its own authorisation (§4.18).
     return responses.empty(302, {
         "Location": images.layer_url(config.settings(), image),
         "Accept-Ranges": "bytes",
-        "X-Docker-Size": str(int(image.layer_size)),
+        "X-Docker-Size": str(size),
         "Cache-Control": "no-cache"})
 
 
@@ -97,7 +106,7 @@ def put_image_checksum(image_id, scope):
     return true()
 
 
-@image_route(blueprint, "/ancestry", ["GET"], READ, immutable=True)
+@image_route(blueprint, "/ancestry", READS, READ, immutable=True)
 def get_image_ancestry(image_id, scope):
     return responses.raw_json(json.dumps(images.ancestry(scope.namespace, image_id)),
                               headers=responses.immutable())
@@ -105,17 +114,17 @@ def get_image_ancestry(image_id, scope):
 
 # ---- tags and repository JSON (§2.13–2.19) ----
 
-@repository_route(blueprint, "/tags", ["GET"], READ)
+@repository_route(blueprint, "/tags", ["GET"], READ, deep=True)
 def get_tags(name, _reader):
     return responses.json_response(tags.list_tags(name))
 
 
-@repository_route(blueprint, "/tags/{tag}", ["GET"], READ)
+@repository_route(blueprint, "/tags/{tag}", ["GET"], READ, deep=True)
 def get_tag(name, _reader, tag):
     return responses.json_response(tags.get_tag(name, tag))
 
 
-@repository_route(blueprint, "/tags/{tag}", ["PUT"], WRITE, guarded=True)
+@repository_route(blueprint, "/tags/{tag}", ["PUT"], WRITE, guarded=True, deep=True)
 def put_tag(name, _writer, tag):
     tags.set_tag(name, tag, tags.parse_tag_body(body()), header("User-Agent"))
     return true()

@@ -22,12 +22,14 @@ the exact version that was hashed to its content-addressed blob (store/s3.py), s
 handed to a client can change what the image serves. Unfinished uploads expire
 (`expires_at`, a DynamoDB TTL; the bucket's lifecycle rule for the objects).
 """
+import logging
 import time
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from .. import faults
 from ..auth.permissions import ImageScope
 from ..bodies import json_body
 from ..config import Settings
@@ -45,6 +47,7 @@ RECORD_ATTEMPTS = 5           # racing uploads of one image before giving up
 ALREADY_EXISTS = "Image already exists"
 CANNOT_SET_CHECKSUM = "Cannot set this image checksum"
 DIGEST_FIELDS = ("payload_checksum", "layer_size", "blob_digest", "compression", "diff_id")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -195,11 +198,20 @@ def _reread_still_uploading(image: Image, json_text: str) -> bool:
     return image.status == UPLOADING and image.json == json_text
 
 
-def _discard(settings: Settings, key: str, upload_id: str | None) -> None:
-    # Abort first: a completion racing this delete then fails instead of leaving an object.
-    if upload_id:
-        s3.abort_multipart(settings, key, upload_id)
-    s3.delete_upload(settings, key)
+def _discard(settings: Settings, key: str, upload_id: str | None = None,
+             version: str | None = None) -> None:
+    """Remove an upload nothing refers to any more. A clean-up: S3 failing here leaves it to
+    the bucket's lifecycle rules (uploads/ and open multipart uploads go after a day), and
+    the request goes on."""
+    try:
+        # Abort first: a completion racing this delete then fails instead of leaving an object.
+        if upload_id:
+            s3.abort_multipart(settings, key, upload_id)
+        s3.delete_upload(settings, key, version)
+    except Exception as error:
+        if not faults.transient(error):
+            raise
+        log.warning("upload %s left to the lifecycle rule: %r", key, error)
 
 
 def put_checksum(settings: Settings, scope: ImageScope, image_id: str,
@@ -224,7 +236,7 @@ def put_checksum(settings: Settings, scope: ImageScope, image_id: str,
         raise bad_request("Checksum mismatch")
     s3.store_blob(settings, image.upload_key, image.upload_version, image.blob_digest)
     _complete(scope, image, payload_checksum)
-    s3.delete_upload(settings, image.upload_key, image.upload_version)
+    _discard(settings, image.upload_key, version=image.upload_version)
 
 
 def _refusal_for_complete(image: Image, payload_checksum: str) -> ApiError:

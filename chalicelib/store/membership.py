@@ -32,8 +32,12 @@ def is_live(name: str) -> bool:
 
 def create(name: str) -> bool:
     """Create the repository with the configured visibility, or keep it; False while a
-    delete of it is under way."""
-    actions = [Repository.namespace.set(Repository.namespace | name.split("/")[0]),
+    delete of it is under way. The search keys are written each time: a record older than
+    the search indexes joins them at its next push."""
+    namespace, part = name.split("/")
+    actions = [Repository.namespace.set(Repository.namespace | namespace),
+               Repository.name_initial.set(name[0]), Repository.part.set(part),
+               Repository.part_initial.set(part[0]),
                Repository.created_at.set(Repository.created_at | int(time.time())),
                Repository.private.set(Repository.private | config.settings().default_private)]
     try:

@@ -4,6 +4,7 @@ endpoint come from config through bind(), called once per request by the app."""
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, NumberAttribute,
                                  UnicodeAttribute, UnicodeSetAttribute)
 from pynamodb.connection import Connection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from ..config import Settings
@@ -90,10 +91,39 @@ class Tag(_Base):
     oci_manifest = UnicodeAttribute(null=True)          # OCI, the same config
 
 
+# What search reads of a repository: whether the caller may see it (auth/permissions.py).
+SEARCH_PROJECTION = IncludeProjection(["namespace", "private", "deleting"])
+
+
+class RepositoriesByName(GlobalSecondaryIndex):
+    """Search by a prefix of the name (index/search.py): one partition per first character,
+    sorted by name, so a prefix is a `begins_with` range of one partition."""
+    class Meta:
+        index_name = "by-name"
+        projection = SEARCH_PROJECTION
+    name_initial = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(range_key=True)
+
+
+class RepositoriesByPart(GlobalSecondaryIndex):
+    """The same by a prefix of the repository part (`busybox` finds `library/busybox`)."""
+    class Meta:
+        index_name = "by-part"
+        projection = SEARCH_PROJECTION
+    part_initial = UnicodeAttribute(hash_key=True)
+    part = UnicodeAttribute(range_key=True)
+
+
 class Repository(_Base):
     class Meta(_Base.Meta):
         table_suffix = "repositories"
     name = UnicodeAttribute(hash_key=True)              # "ns/repo"
+    # The search indexes' keys, written with the record (store/membership.py create).
+    name_initial = UnicodeAttribute(null=True)          # name[0]
+    part = UnicodeAttribute(null=True)                  # "repo"
+    part_initial = UnicodeAttribute(null=True)          # part[0]
+    by_name = RepositoriesByName()
+    by_part = RepositoriesByPart()
     namespace = UnicodeAttribute()
     created_at = NumberAttribute()
     metadata = UnicodeAttribute(null=True)              # JSON of §2.18 (last `latest` push)

@@ -126,9 +126,13 @@ class RegistryRequestHandler(ConnectionPolicy, ChaliceRequestHandler):
         # chalice local would write the body after HEAD's headers.
         if self.command != "HEAD":
             return super()._send_http_response_with_body(code, headers, body)
+        # The headers GET would have, Content-Length (in bytes) and Content-Type included.
         self.send_response(code)
         # The app may name the length of what GET would send (v2 blobs and manifests).
-        self.send_header("Content-Length", headers.pop("Content-Length", None) or str(len(body)))
+        length = headers.pop("Content-Length", None)
+        self.send_header("Content-Length", length or str(len(
+            body.encode() if isinstance(body, str) else body)))
+        self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
         self._send_headers(headers)
 
     def _send_json(self, code, message, headers=None):
