@@ -264,9 +264,14 @@ def test_push_5_4_and_pull_5_5_on_the_tables_and_bucket_the_stack_created(data_s
     image = dynamodb.get_item(TableName=f"{data_stack['TablePrefix']}-namespaced-images",
                               Key={"namespace": {"S": user}, "image_id": {"S": image_id}})["Item"]
     assert image["status"] == {"S": "complete"}
-    (stored,) = s3.list_objects_v2(Bucket=data_stack["BucketName"])["Contents"]  # upload gone
-    assert (stored["Key"], stored["Size"]) == (
-        "blobs/sha256/" + hashlib.sha256(layer).hexdigest(), len(layer))
+    # The layer's blob and the v2 config made at the tag (v2-pull §6); the upload is gone.
+    stored = {(item["Key"], item["Size"])
+              for item in s3.list_objects_v2(Bucket=data_stack["BucketName"])["Contents"]}
+    tag = dynamodb.get_item(TableName=f"{data_stack['TablePrefix']}-tags",
+                            Key={"repository": {"S": f"{user}/web"}, "tag": {"S": "latest"}})["Item"]
+    config = json.loads(tag["manifest"]["S"])["config"]
+    assert stored == {("blobs/sha256/" + hashlib.sha256(layer).hexdigest(), len(layer)),
+                      ("blobs/sha256/" + config["digest"].split(":")[1], config["size"])}
 
 
 # ---- chalice package ----
