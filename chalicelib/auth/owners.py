@@ -64,7 +64,7 @@ def _password_owner(scheme: str, credentials: str, request) -> User:
         raise _unauthorized("Unsupported authorization scheme")
     try:
         decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, ValueError):     # ValueError: non-ASCII, or not UTF-8 once decoded
         decoded = ""
     username, separator, password = decoded.partition(":")
     if not separator:
