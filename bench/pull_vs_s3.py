@@ -25,11 +25,12 @@ from local_stack import LocalStack      # noqa: E402
 ADMIN = ("benchadmin", "bench-password")
 
 
-def layer_objects(stack, images) -> list[tuple[str, str]]:
-    """(bucket, key) of each image's layer, read from the registry's 302."""
+def layer_objects(stack, images, token: str) -> list[tuple[str, str]]:
+    """(bucket, key) of each image's layer, read from the registry's 302 (a pull token)."""
     objects = []
     for image in images:
-        location = requests.get(f"{stack.url}/v1/images/{image.id}/layer", auth=ADMIN,
+        location = requests.get(f"{stack.url}/v1/images/{image.id}/layer",
+                                headers={"Authorization": f"Token {token}"},
                                 allow_redirects=False).headers["Location"]
         bucket, _, key = unquote(urlsplit(location).path).lstrip("/").partition("/")
         objects.append((bucket, key))
@@ -55,7 +56,8 @@ def main() -> None:
         try:
             stack.create_admin(*ADMIN)
             docker_v1.push(stack.url, "bench/pull", images, auth=ADMIN)
-            objects, s3 = layer_objects(stack, images), moto_client(stack)
+            token = docker_v1.pull(stack.url, "bench/pull", auth=ADMIN).token
+            objects, s3 = layer_objects(stack, images, token), moto_client(stack)
             pulls, raws = [], []
             for _ in range(args.runs):
                 start = time.perf_counter()
