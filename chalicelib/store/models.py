@@ -198,6 +198,7 @@ class Content(_Base):
 
 ALL_MODELS = (Image, Ancestry, Tag, Repository, RepositoryImage, User, LoginFailure, Content)
 _bound: Settings | None = None
+_transactions: Connection | None = None
 
 
 def table_name(model, settings: Settings) -> str:
@@ -206,7 +207,7 @@ def table_name(model, settings: Settings) -> str:
 
 def bind(settings: Settings) -> None:
     """Point every model at the configured tables (cheap when unchanged)."""
-    global _bound
+    global _bound, _transactions
     if settings == _bound:
         return
     for model in ALL_MODELS:
@@ -214,12 +215,17 @@ def bind(settings: Settings) -> None:
         model.Meta.region = settings.region
         model.Meta.host = settings.aws_endpoint
         model._connection = None          # PynamoDB caches the connection per model
-    _bound = settings
+    _bound, _transactions = settings, None
 
 
 def connection() -> Connection:
-    """A connection for transactions, on the bound region and endpoint."""
-    return Connection(region=_bound.region, host=_bound.aws_endpoint)
+    """The connection for transactions, on the bound region and endpoint; one per container,
+    as the models keep theirs: a new Connection builds a new botocore session and client,
+    which costs more than the transaction (about 180 ms each, bench/write_cost.py)."""
+    global _transactions
+    if _transactions is None:
+        _transactions = Connection(region=_bound.region, host=_bound.aws_endpoint)
+    return _transactions
 
 
 def create_tables() -> None:
