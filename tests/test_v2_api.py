@@ -10,6 +10,7 @@ import pytest
 import requests
 
 import docker_v1
+import faults
 from conftest import ADMIN, PUSH_REPOSITORY, basic
 from helpers import JSON_HEADERS, create_repository, put_tag, stored_state
 from v2_helpers import (DOCKER_1_13, DOCKER_20, HOST, OCI, SCHEMA2, bearer, built_config, code_of,
@@ -388,3 +389,20 @@ def test_writes_are_405_unsupported_naming_the_ways_to_push(client, pushed, aws,
         assert "docker 1.x" in error["message"] and "v1reg" in error["message"]
         assert response.headers["Docker-Distribution-API-Version"] == "registry/2.0"
     assert stored_state(aws) == before
+
+
+@pytest.mark.parametrize("fault", faults.DYNAMODB, ids=lambda fault: fault.name)
+def test_dynamodb_busy_or_unreachable_is_503_unavailable_with_retry_after(client, pushed,
+                                                                          monkeypatch, fault):
+    """As on v1 (issue 10's faults): a read S3 or DynamoDB could not answer is worth a retry,
+    in the distribution error body (§1.9), never a 500."""
+    from chalicelib.store import cache
+    injector = faults.Injector().install(monkeypatch)
+    cache.clear_all()                                    # a cold container reads the tag
+    injector.arm("dynamodb", "GetItem", 1, fault)
+    response = v2_get(client.http, f"/v2/{PUSH_REPOSITORY}/manifests/1", pushed.token)
+    assert injector.fired
+    assert (response.status_code, response.headers["Retry-After"]) == (503, "1")
+    assert code_of(response) == "UNAVAILABLE"
+    assert v2_get(client.http, f"/v2/{PUSH_REPOSITORY}/manifests/1",
+                  pushed.token).body == pushed.manifest

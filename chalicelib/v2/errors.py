@@ -12,7 +12,7 @@ JSON = "application/json; charset=utf-8"
 PUSH_WAYS = ("this registry is read-only over v2: push with docker 1.x (Registry v1) or "
              "with v1reg (docker save IMAGE | v1reg push - HOST/NAME:TAG)")
 CODES = {400: "NAME_INVALID", 401: "UNAUTHORIZED", 403: "DENIED", 404: "NAME_UNKNOWN",
-         405: "UNSUPPORTED", 429: "TOOMANYREQUESTS"}
+         405: "UNSUPPORTED", 429: "TOOMANYREQUESTS", 503: "UNAVAILABLE"}
 
 
 class V2Error(ApiError):

@@ -12,7 +12,7 @@ import logging
 
 from chalice import Blueprint, Response
 
-from .. import config, responses
+from .. import config, faults, responses
 from ..errors import ApiError
 from ..images_v2.manifests import digest as digest_of
 from . import access, blobs, gate, listing, manifests, references, token
@@ -36,10 +36,14 @@ def _answer(view, reads: tuple[str, ...], challenge, params: dict) -> Response:
         response = view(request, **params)
     except ApiError as error:
         response = from_api_error(error, challenge(request, params)).response()
-    except Exception:                   # noqa: BLE001 — answered in v2's shape
-        log.exception("Internal error in %s %s", request.method,
-                      (request.context or {}).get("path", request.path))
-        response = internal_error().response()
+    except Exception as error:          # noqa: BLE001 — answered in v2's shape
+        where = (request.method, (request.context or {}).get("path", request.path))
+        if faults.transient(error):     # S3 or DynamoDB busy or out of reach: retry
+            log.warning("AWS unavailable in %s %s: %r", *where, error)
+            response = from_api_error(faults.unavailable(), "").response()
+        else:
+            log.exception("Internal error in %s %s", *where)
+            response = internal_error().response()
     response.headers.update(VERSION)
     if request.method == "HEAD":
         response.headers.setdefault("Content-Length", str(len((response.body or "").encode())))
