@@ -81,6 +81,18 @@ def put_tag(http, name: str, tag: str, image_id: str, headers: dict | None = Non
 LOGIN_BOOKKEEPING = {"trusted_sources"}
 
 
+def from_source(monkeypatch, address: str) -> None:
+    """Requests of Chalice's test client come from `address`, where API Gateway puts it
+    (requestContext.identity.sourceIp)."""
+    from chalice import app as chalice_app
+    real_init = chalice_app.Request.__init__
+
+    def with_source(self, event_dict, *args, **kwargs):
+        event_dict["requestContext"].setdefault("identity", {})["sourceIp"] = address
+        real_init(self, event_dict, *args, **kwargs)
+    monkeypatch.setattr(chalice_app.Request, "__init__", with_source)
+
+
 def stored_state(settings) -> dict:
     """Every DynamoDB item and S3 object of the registry, to compare before/after a call
     (less LOGIN_BOOKKEEPING). `settings.aws_endpoint` set: the moto server of a local

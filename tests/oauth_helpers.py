@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
+
 from conftest import basic
 from helpers import JSON_HEADERS
 
@@ -169,3 +171,16 @@ def tokens_for(http, client: RegisteredClient, username: str, scope: str | None 
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(name="http")
+def alice_http(anonymous_client, admin):
+    """`http`: the test client, with alice registered (the OAuth tests' user)."""
+    register_user(anonymous_client.http, "alice", "alice@example.com")
+    return anonymous_client.http
+
+
+@pytest.fixture(name="client")
+def oauth_client(http, aws):
+    """`client`: a registered OAuth application."""
+    return register_client(aws)

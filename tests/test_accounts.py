@@ -7,7 +7,7 @@ import bcrypt
 import pytest
 
 from conftest import ADMIN, basic
-from helpers import JSON_HEADERS, error_of
+from helpers import JSON_HEADERS, error_of, from_source
 
 CHALLENGE = 'Basic realm="auth required",Token'
 
@@ -254,13 +254,7 @@ def test_throttle_window_reopens(env, http):
 def test_throttle_per_source_address_across_user_names(env, anonymous_client, monkeypatch):
     """API Gateway puts the caller's address in requestContext.identity.sourceIp."""
     env.setenv("REGISTRY_LOGIN_MAX_FAILURES_PER_SOURCE", "4")
-    from chalice import app as chalice_app
-    real_init = chalice_app.Request.__init__
-
-    def with_source(self, event_dict, *args, **kwargs):
-        event_dict["requestContext"].setdefault("identity", {})["sourceIp"] = "203.0.113.9"
-        real_init(self, event_dict, *args, **kwargs)
-    monkeypatch.setattr(chalice_app.Request, "__init__", with_source)
+    from_source(monkeypatch, "203.0.113.9")
     http = anonymous_client.http
     statuses = [login(http, f"user{n}", "guess").status_code for n in range(5)]
     assert statuses == [401, 401, 401, 401, 429]

@@ -9,23 +9,13 @@ import logging
 import pytest
 
 from conftest import basic
-from helpers import stored_state
-from oauth_helpers import (APPLICATIONS, AUTHORIZE, PASSWORD, REDIRECT, Browser, Forms,
+from helpers import from_source, stored_state
+from oauth_helpers import (alice_http, oauth_client,  # noqa: F401 (the http, client fixtures)
+                           APPLICATIONS, AUTHORIZE, PASSWORD, REDIRECT, Browser, Forms,
                            authorize_query, bearer, callback, exchange, pkce_pair,
                            register_client, register_user, token_request, tokens_for)
 
 USER = "/api/v1.1/users/alice/"
-
-
-@pytest.fixture
-def http(anonymous_client, admin):
-    register_user(anonymous_client.http, "alice", "alice@example.com")
-    return anonymous_client.http
-
-
-@pytest.fixture
-def client(http, aws):
-    return register_client(aws)
 
 
 def issued(aws) -> dict:
@@ -406,13 +396,7 @@ def test_sign_in_form_brute_force_is_throttled_like_docker_login(env, http, clie
 def test_sign_in_form_is_throttled_per_source_address(env, anonymous_client, admin, aws,
                                                       monkeypatch):
     env.setenv("REGISTRY_LOGIN_MAX_FAILURES_PER_SOURCE", "4")
-    from chalice import app as chalice_app
-    real_init = chalice_app.Request.__init__
-
-    def with_source(self, event_dict, *args, **kwargs):
-        event_dict["requestContext"].setdefault("identity", {})["sourceIp"] = "203.0.113.9"
-        real_init(self, event_dict, *args, **kwargs)
-    monkeypatch.setattr(chalice_app.Request, "__init__", with_source)
+    from_source(monkeypatch, "203.0.113.9")
     http = anonymous_client.http
     client = register_client(aws)
     browser = Browser(http)

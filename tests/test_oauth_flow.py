@@ -10,22 +10,12 @@ import pytest
 
 from conftest import ADMIN, basic
 from helpers import JSON_HEADERS, stored_state
-from oauth_helpers import (APPLICATIONS, AUTHORIZE, REDIRECT, Browser, Forms, authorize_query,
+from oauth_helpers import (alice_http, oauth_client,  # noqa: F401 (the http, client fixtures)
+                           APPLICATIONS, AUTHORIZE, REDIRECT, Browser, Forms, authorize_query,
                            bearer, callback, exchange, pkce_pair, register_client,
                            register_user, token_request, tokens_for)
 
 USER = "/api/v1.1/users/alice/"
-
-
-@pytest.fixture
-def http(anonymous_client, admin):
-    register_user(anonymous_client.http, "alice", "alice@example.com")
-    return anonymous_client.http
-
-
-@pytest.fixture
-def client(http, aws):
-    return register_client(aws)
 
 
 def table_items(model) -> list:
